@@ -1,0 +1,67 @@
+package dev.pulse.local;
+
+import kafka.testkit.KafkaClusterTestKit;
+import kafka.testkit.TestKitNodes;
+
+import java.util.Map;
+
+/**
+ * A real single-node Kafka cluster (KRaft, broker and controller combined) inside this JVM, from
+ * Kafka's own test kit. Used by the integration tests and by the local stack; never part of the
+ * production artifact.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private final KafkaClusterTestKit cluster;
+
+    private EmbeddedKafka(KafkaClusterTestKit cluster) {
+        this.cluster = cluster;
+    }
+
+    /**
+     * Formats and starts a cluster and waits until its broker is ready.
+     *
+     * @param port the client port, or 0 for any free port
+     */
+    public static EmbeddedKafka start(int port) throws Exception {
+        TestKitNodes.Builder nodes = new TestKitNodes.Builder()
+            .setCombined(true)
+            .setNumBrokerNodes(1)
+            .setNumControllerNodes(1);
+        if (port != 0) {
+            // The combined node takes broker id 0; pin its client listener, keep the controller's port free.
+            nodes.setPerServerProperties(Map.of(0, Map.of(
+                "listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0")));
+        }
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build());
+        // A one-broker cluster: every internal topic has a single replica.
+        builder.setConfigProp("offsets.topic.replication.factor", "1");
+        builder.setConfigProp("offsets.topic.num.partitions", "5");
+        builder.setConfigProp("transaction.state.log.replication.factor", "1");
+        builder.setConfigProp("transaction.state.log.min.isr", "1");
+        builder.setConfigProp("transaction.state.log.num.partitions", "5");
+        builder.setConfigProp("group.initial.rebalance.delay.ms", "0");
+        builder.setConfigProp("num.partitions", "3");
+        builder.setConfigProp("auto.create.topics.enable", "true");
+        builder.setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        KafkaClusterTestKit cluster = builder.build();
+        try {
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+        return new EmbeddedKafka(cluster);
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}
