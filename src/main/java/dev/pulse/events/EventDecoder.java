@@ -321,6 +321,17 @@ public class EventDecoder {
 
     // --- shared ------------------------------------------------------------------------------
 
+    /**
+     * Reads the entity key an HTTP ingest element carries for a topic whose key is not in the value
+     * ({@code user} of a profile, {@code product_id} of a product, {@code device_id} of a threshold).
+     */
+    public Decoded<String> decodeKeyField(JsonNode node, String field) {
+        if (!node.isObject()) {
+            return Decoded.invalid("expected an object, got " + Fields.describe(node));
+        }
+        return guard(() -> Fields.requiredId(node, field));
+    }
+
     /** Parses a JSON value; the reason says where it broke, in one line. */
     public Decoded<JsonNode> parse(String text) {
         try {
