@@ -67,11 +67,30 @@ public class TopicCreator {
                     }
                 }
             }
+            awaitLeaders(admin, createdNames, timeoutMs);
             LOG.info("Created topics {} ({} partitions, replication factor {})",
                 createdNames, properties.partitions(), properties.replicationFactor());
             return List.copyOf(createdNames);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Could not create Pulse's topics on the Kafka cluster: " + e, e);
+        }
+    }
+
+    /** A created topic takes producers only once every partition has a leader. */
+    private static void awaitLeaders(AdminClient admin, List<String> topics, long timeoutMs)
+        throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (true) {
+            boolean ready = admin.describeTopics(topics).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS)
+                .values().stream()
+                .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            if (ready) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new TimeoutException("partitions of " + topics + " have no leader yet");
+            }
+            Thread.sleep(50);
         }
     }
 
