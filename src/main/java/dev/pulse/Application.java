@@ -9,6 +9,7 @@ public final class Application {
     }
 
     public static void main(String[] args) {
-        Micronaut.run(Application.class, args);
+        // No banner: with PULSE_LOG_FORMAT=JSON every line of output is a JSON object.
+        Micronaut.build(args).mainClass(Application.class).banner(false).start();
     }
 }
