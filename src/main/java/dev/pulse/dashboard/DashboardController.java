@@ -27,9 +27,17 @@ public class DashboardController {
     private static final int DEFAULT_LIMIT = 100;
 
     private final ListsService lists;
+    private final StatsService stats;
 
-    public DashboardController(ListsService lists) {
+    public DashboardController(ListsService lists, StatsService stats) {
         this.lists = lists;
+        this.stats = stats;
+    }
+
+    /** Records held per input topic (not in the contract: the web page's events-per-second source). */
+    @Get("/stats")
+    public Map<String, Object> stats() throws Exception {
+        return stats.inputCounts();
     }
 
     @Get("/alerts")
