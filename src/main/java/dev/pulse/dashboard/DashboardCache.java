@@ -89,6 +89,11 @@ public class DashboardCache {
         return json(withSource(answer, "state"));
     }
 
+    /** An answer computed from state and not cached: for a question another instance forwarded. */
+    public String compute(Supplier<Map<String, Object>> state) {
+        return json(withSource(state.get(), "state"));
+    }
+
     /** Marks the groups' cached answers out of date: the state they show has changed. */
     public void changed(Collection<String> groups) {
         if (groups.isEmpty()) {
