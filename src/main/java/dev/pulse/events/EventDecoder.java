@@ -32,7 +32,7 @@ public class EventDecoder {
     /** {@code Temperature: 30C}, {@code Temperature: 86.5 °F}, case-insensitive. */
     private static final Pattern TEMPERATURE_LINE =
         Pattern.compile("(?i)\\s*temperature\\s*[:=]\\s*(-?\\d+(?:\\.\\d+)?)\\s*°?\\s*([cf])\\s*");
-    private static final Pattern NOT_A_WORD_CHAR = Pattern.compile("[^\\p{L}\\p{Nd}]+");
+    private static final Pattern NOT_A_WORD_CHAR = Pattern.compile("[^\\p{L}\\p{M}\\p{Nd}]+");
     private static final JsonFactory TOKENIZER = new JsonFactory();
 
     private final JsonMapper jsonMapper;
@@ -340,7 +340,7 @@ public class EventDecoder {
         try {
             JsonNode node = jsonMapper.readValue(text, JsonNode.class);
             if (node == null) {
-                return Decoded.invalid("not valid JSON: empty value");
+                return Decoded.invalid(text.isBlank() ? "not valid JSON: empty value" : "expected a JSON object, got null");
             }
             String trailing = trailingContent(text);
             return trailing == null ? Decoded.ok(node) : Decoded.invalid("not valid JSON: " + trailing);

@@ -36,6 +36,17 @@ class EventDecoderTest {
     // --- word-counts -------------------------------------------------------------------------
 
     @Test
+    void keepsAWordWrittenWithADecomposedAccentWhole() {
+        Decoded<List<String>> decoded = decoder.decodeWords("Cafe\u0301 ouvert".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("cafe\u0301", "ouvert"), decoded.value());
+    }
+
+    @Test
+    void rejectsALiteralNullAsNotAnObject() {
+        assertEquals("expected a JSON object, got null", decoder.decodeRecord("null".getBytes(StandardCharsets.UTF_8)).error());
+    }
+
+    @Test
     void lowerCasesTheWordOfAJsonObject() {
         assertEquals(List.of("apple"), valid(decoder.decodeWords(bytes("{\"word\": \"Apple\"}"))));
     }
