@@ -60,7 +60,9 @@ locals {
   ]))
 
   # --- what the application may do in AWS (task role) ---
-  msk_iam_policy = var.kafka_auth == "iam" && local.msk_cluster_arn != null ? jsonencode({
+  # Decided on inputs only, so the number of policies is known at plan time.
+  msk_iam = var.kafka_auth == "iam" && (var.create_msk || var.msk_cluster_arn != null)
+  task_role_policies = local.msk_iam ? { "msk-iam" = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
@@ -92,7 +94,7 @@ locals {
         Resource = "${replace(local.msk_cluster_arn, ":cluster/", ":transactional-id/")}/*"
       },
     ]
-  }) : null
+  }) } : {}
 
   # --- metrics for lag scaling and alarms (MSK only: AWS/Kafka) ---
   lag_metrics = local.msk_cluster_name == null ? [] : [
@@ -231,7 +233,7 @@ module "ecs_service" {
   secrets            = { for key, env in local.secret_env : env => aws_secretsmanager_secret.this[key].arn }
   secret_arns        = [for key in sort(keys(local.secret_env)) : aws_secretsmanager_secret.this[key].arn]
 
-  task_role_policy_json  = local.msk_iam_policy
+  task_role_policies     = local.task_role_policies
   log_retention_days     = var.log_retention_days
   enable_execute_command = var.enable_execute_command
 

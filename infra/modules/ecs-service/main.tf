@@ -143,11 +143,11 @@ resource "aws_iam_role" "task" {
 }
 
 resource "aws_iam_role_policy" "task" {
-  count = var.task_role_policy_json == null ? 0 : 1
+  for_each = var.task_role_policies
 
-  name   = "application"
+  name   = each.key
   role   = aws_iam_role.task.id
-  policy = var.task_role_policy_json
+  policy = each.value
 }
 
 resource "aws_iam_role_policy" "execute_command" {

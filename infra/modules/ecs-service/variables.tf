@@ -161,10 +161,10 @@ variable "stop_timeout" {
   default     = 60
 }
 
-variable "task_role_policy_json" {
-  description = "IAM policy document (JSON) of what the application itself may do, e.g. MSK IAM access. Null: the task role has no permissions."
-  type        = string
-  default     = null
+variable "task_role_policies" {
+  description = "Inline policies (name => IAM policy JSON) of what the application itself may do, e.g. MSK IAM access. Empty: the task role has no permissions."
+  type        = map(string)
+  default     = {}
 }
 
 variable "log_retention_days" {
