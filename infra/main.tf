@@ -176,12 +176,12 @@ resource "aws_secretsmanager_secret_version" "this" {
 
 # --- Kafka and Redis -----------------------------------------------------------------------------
 
+# Modules get no tags argument: the provider's default_tags tag everything already.
 module "msk" {
   source = "./modules/msk"
   count  = var.create_msk ? 1 : 0
 
   name                      = local.name
-  tags                      = local.tags
   vpc_id                    = var.vpc_id
   subnet_ids                = var.private_subnet_ids
   client_security_group_ids = [module.ecs_service.task_security_group_id]
@@ -200,7 +200,6 @@ module "redis" {
   count  = var.create_redis ? 1 : 0
 
   name                      = local.name
-  tags                      = local.tags
   vpc_id                    = var.vpc_id
   subnet_ids                = var.private_subnet_ids
   client_security_group_ids = [module.ecs_service.task_security_group_id]
@@ -215,7 +214,6 @@ module "ecs_service" {
   source = "./modules/ecs-service"
 
   name               = local.name
-  tags               = local.tags
   vpc_id             = var.vpc_id
   public_subnet_ids  = var.public_subnet_ids
   private_subnet_ids = var.private_subnet_ids
@@ -249,7 +247,6 @@ module "alarms" {
   source = "./modules/alarms"
 
   name                    = local.name
-  tags                    = local.tags
   alarm_email             = var.alarm_email
   alb_arn_suffix          = module.ecs_service.alb_arn_suffix
   target_group_arn_suffix = module.ecs_service.target_group_arn_suffix
