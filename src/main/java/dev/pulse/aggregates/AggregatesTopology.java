@@ -56,7 +56,7 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
- * The Kafka Streams application {@code aggregates}: every output of the contract that is an
+ * The Kafka Streams application {@code pulse-aggregates}: every output of the contract that is an
  * aggregate or a join. Inputs are read as bytes and decoded in the topology; a record that does not
  * decode goes to {@code dead-letter-queue} and the rest goes on. Each decoded record takes its
  * event's own {@code timestamp} as record time (the Kafka record time when it has none), so every
@@ -96,8 +96,13 @@ import java.util.function.UnaryOperator;
 @Factory
 public class AggregatesTopology {
 
-    /** The stream's name: its settings are {@code kafka.streams.aggregates.*}. */
-    public static final String STREAM = "aggregates";
+    /**
+     * The stream's name: its settings are {@code kafka.streams.default.*} (application id
+     * {@code pulse-aggregates}). It is the default stream because micronaut-kafka-streams creates one
+     * named {@code default} whenever {@code kafka.streams.default} is not configured, and that one,
+     * with an empty topology, would fail start-up.
+     */
+    public static final String STREAM = "default";
 
     static final String PAGE_VIEW = "page_view";
 
