@@ -19,7 +19,7 @@ import jakarta.inject.Singleton;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -46,8 +46,6 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -105,8 +103,6 @@ public class AggregatesTopology {
     public static final String STREAM = "default";
 
     static final String PAGE_VIEW = "page_view";
-
-    private static final Logger LOG = LoggerFactory.getLogger(AggregatesTopology.class);
 
     /**
      * The topology of the {@code aggregates} stream. It depends on {@link TopicCreator} (when topic
@@ -384,27 +380,30 @@ public class AggregatesTopology {
         }
 
         /**
-         * The catalog as a global table, so clicks and purchases keyed by user can look up any product. A
-         * global table is read outside the topology's processors, so a catalog value that is not a JSON
-         * object cannot be routed to the dead-letter topic: it is logged and reads as an unknown product.
+         * The catalog as a global table, so clicks and purchases keyed by user can look up any product.
+         * A global table is read outside the topology's processors: a value that is not a JSON object fails
+         * deserialization, and the stream's deserialization handler ({@link DeadLetterDeserializationHandler})
+         * sends it to the dead-letter topic. The store reads leniently (such a value reads as an unknown
+         * product) because a global table restores raw bytes without deserializing them.
          */
         private GlobalKTable<String, Product> productCatalog() {
-            Serde<Product> products = Serdes.serdeFrom(new JsonSerde<>(jsonMapper, Product.class).serializer(),
-                lenientProducts());
+            JsonSerde<Product> json = new JsonSerde<>(jsonMapper, Product.class);
+            Serde<Product> strict = Serdes.serdeFrom(json.serializer(), products(true));
+            Serde<Product> lenient = Serdes.serdeFrom(json.serializer(), products(false));
             return builder.globalTable(topicName.apply(Topics.PRODUCT_CATALOG),
-                Consumed.with(strings, products).withName("product-catalog-source"),
+                Consumed.with(strings, strict).withName("product-catalog-source"),
                 Materialized.<String, Product, KeyValueStore<Bytes, byte[]>>as(AggregateStores.PRODUCT_CATALOG)
-                    .withKeySerde(strings).withValueSerde(products));
+                    .withKeySerde(strings).withValueSerde(lenient));
         }
 
-        private Deserializer<Product> lenientProducts() {
+        private Deserializer<Product> products(boolean strict) {
             return (topic, data) -> {
                 if (data == null) {
                     return null;
                 }
                 Decoded<Product> product = decoder.decodeProduct(data);
-                if (!product.isValid()) {
-                    LOG.warn("Ignoring a catalog entry of {} that is not a product: {}", topic, product.error());
+                if (!product.isValid() && strict) {
+                    throw new SerializationException(product.error());
                 }
                 return product.value();
             };

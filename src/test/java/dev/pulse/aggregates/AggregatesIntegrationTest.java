@@ -85,6 +85,7 @@ class AggregatesIntegrationTest implements RealServers {
             "{\"user\": \"u-" + marker + "\", \"product\": \"p-" + marker + "\", \"amount\": 999.0, \"timestamp\": " + (t + 160) + "}");
 
         send(Topics.INPUT_TOPIC, "bad-" + marker, "{\"value\": \"" + marker + "\"");
+        send(Topics.PRODUCT_CATALOG, "bad-" + marker, "Laptop " + marker);
     }
 
     @AfterAll
@@ -174,11 +175,20 @@ class AggregatesIntegrationTest implements RealServers {
 
     @Test
     void sendsAnUndecodableRecordToTheDeadLetterQueue() {
-        Received letter = last(Topics.DEAD_LETTER_QUEUE, r -> ("bad-" + marker).equals(r.key()));
+        Received letter = last(Topics.DEAD_LETTER_QUEUE,
+            r -> ("bad-" + marker).equals(r.key()) && Topics.INPUT_TOPIC.equals(r.headers().get(DeadLetter.HEADER_SOURCE_TOPIC)));
         assertEquals(Topics.INPUT_TOPIC, json(letter).get("source_topic").getStringValue());
         assertEquals("{\"value\": \"" + marker + "\"", json(letter).get("original_record").getStringValue());
         assertEquals(Topics.INPUT_TOPIC, letter.headers().get(DeadLetter.HEADER_SOURCE_TOPIC));
         assertTrue(letter.headers().get(DeadLetter.HEADER_ERROR).startsWith("not valid JSON"), letter.headers().toString());
+    }
+
+    @Test
+    void sendsACatalogValueThatIsNotAProductToTheDeadLetterQueue() {
+        Received letter = last(Topics.DEAD_LETTER_QUEUE,
+            r -> ("bad-" + marker).equals(r.key()) && Topics.PRODUCT_CATALOG.equals(r.headers().get(DeadLetter.HEADER_SOURCE_TOPIC)));
+        assertEquals("Laptop " + marker, json(letter).get("original_record").getStringValue());
+        assertTrue(json(letter).get("error").getStringValue().startsWith("not valid JSON"), letter.value());
     }
 
     // --- helpers -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -254,6 +255,22 @@ class AggregatesTopologyTest {
         }
     }
 
+    @Test
+    void skipsACatalogValueThatIsNotAProductAndKeepsEnriching() {
+        try (Pulse pulse = new Pulse(AggregatesProperties.defaults())) {
+            // In production the deserialization handler also sends it to the dead-letter topic.
+            pulse.send(Topics.PRODUCT_CATALOG, "product-1", "Laptop, 999", T0);
+            pulse.send(Topics.PURCHASES, "alice", purchase("alice", "product-1", T0S), T0);
+            pulse.send(Topics.PRODUCT_CATALOG, "product-1", "{\"name\": \"Laptop\", \"price\": \"999\"}", T0);
+            pulse.send(Topics.PURCHASES, "alice", purchase("alice", "product-1", T0S + 1), T0);
+
+            List<KeyValue<String, String>> enriched = pulse.read(Topics.ENRICHED_PURCHASES);
+            assertEquals(2, enriched.size());
+            assertTrue(enriched.get(0).value.endsWith("\"product_name\":null,\"product_price\":null}"), enriched.get(0).value);
+            assertTrue(enriched.get(1).value.endsWith("\"product_name\":\"Laptop\",\"product_price\":999}"), enriched.get(1).value);
+        }
+    }
+
     // --- click-purchases ---------------------------------------------------------------------
 
     @Test
@@ -413,6 +430,9 @@ class AggregatesTopologyTest {
             config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             // No cache: every update reaches the output at once, as the assertions list them.
             config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+            // Production routes these to the dead-letter topic with a producer of its own (tested on its own).
+            config.put(StreamsConfig.DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueExceptionHandler.class);
             driver = new TopologyTestDriver(topology, config, Instant.ofEpochMilli(T0));
         }
 

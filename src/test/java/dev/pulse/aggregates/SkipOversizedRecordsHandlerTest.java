@@ -16,11 +16,11 @@ class SkipOversizedRecordsHandlerTest {
     @Test
     void skipsARecordTooLargeToSend() {
         assertEquals(ProductionExceptionHandlerResponse.CONTINUE,
-            handler.handle(null, record, new RecordTooLargeException("too large")));
+            handler.handle((org.apache.kafka.streams.errors.ErrorHandlerContext) null, record, new RecordTooLargeException("too large")));
     }
 
     @Test
     void stopsOnAnyOtherSendFailure() {
-        assertEquals(ProductionExceptionHandlerResponse.FAIL, handler.handle(null, record, new TimeoutException("no broker")));
+        assertEquals(ProductionExceptionHandlerResponse.FAIL, handler.handle((org.apache.kafka.streams.errors.ErrorHandlerContext) null, record, new TimeoutException("no broker")));
     }
 }
