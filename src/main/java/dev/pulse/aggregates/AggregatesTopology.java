@@ -23,6 +23,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
@@ -46,11 +47,14 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.function.UnaryOperator;
 
 /**
@@ -104,6 +108,8 @@ public class AggregatesTopology {
 
     static final String PAGE_VIEW = "page_view";
 
+    private static final Logger LOG = LoggerFactory.getLogger(AggregatesTopology.class);
+
     /**
      * The topology of the {@code aggregates} stream. It depends on {@link TopicCreator} (when topic
      * creation is on) so the contract's topics exist before the stream starts.
@@ -114,7 +120,21 @@ public class AggregatesTopology {
                                              AggregatesProperties properties, TopicNames topicNames,
                                              EventDecoder decoder, JsonMapper jsonMapper,
                                              Optional<TopicCreator> topicsCreatedFirst) {
+        dropUnknownEndpoint(builder.getConfiguration());
         return build(builder, properties, topicNames::resolve, decoder, jsonMapper);
+    }
+
+    /**
+     * Removes {@code application.server} when it names a random port ({@code -1} or {@code 0}): the port
+     * is not known before the HTTP server binds, Streams refuses such an endpoint, and a lone instance
+     * (tests) needs no routing of queries.
+     */
+    static void dropUnknownEndpoint(Properties config) {
+        String endpoint = config.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        if (endpoint != null && (endpoint.endsWith(":-1") || endpoint.endsWith(":0"))) {
+            config.remove(StreamsConfig.APPLICATION_SERVER_CONFIG);
+            LOG.info("No application.server for interactive queries: {} names a random port", endpoint);
+        }
     }
 
     /**

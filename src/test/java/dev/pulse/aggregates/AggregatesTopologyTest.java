@@ -368,6 +368,19 @@ class AggregatesTopologyTest {
         }
     }
 
+    @Test
+    void leavesOutAnApplicationServerWithARandomPortOnly() {
+        Properties random = new Properties();
+        random.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "localhost:-1");
+        AggregatesTopology.dropUnknownEndpoint(random);
+        assertFalse(random.containsKey(StreamsConfig.APPLICATION_SERVER_CONFIG));
+
+        Properties fixed = new Properties();
+        fixed.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "pulse-1.internal:8080");
+        AggregatesTopology.dropUnknownEndpoint(fixed);
+        assertEquals("pulse-1.internal:8080", fixed.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
+    }
+
     // --- helpers -----------------------------------------------------------------------------
 
     private static String record(int id, Object timestamp, double value, String category) {
