@@ -1,8 +1,12 @@
 package dev.pulse;
 
 import io.micronaut.runtime.Micronaut;
+import io.swagger.v3.oas.annotations.OpenAPIDefinition;
+import io.swagger.v3.oas.annotations.info.Info;
 
 /** Starts the Pulse service. */
+@OpenAPIDefinition(info = @Info(title = "Pulse", version = "1",
+    description = "Real-time event processing on Kafka: ingest, aggregates, alerts and the dashboard read API"))
 public final class Application {
 
     private Application() {
