@@ -451,7 +451,7 @@ public class AggregatesTopology {
                         JsonOut out = JsonOut.copyOf(original(click.original()))
                             .put("user_name", profile == null ? null : profile.name())
                             .put("user_age", profile == null ? null : profile.age());
-                        return new Enriching<>(click.click().product(), out);
+                        return new Enriching(click.click().product(), out);
                     },
                     Joined.with(strings, clicks, new JsonSerde<>(jsonMapper, UserProfile.class))
                         .withName("clicks-join-profiles"))
@@ -491,7 +491,7 @@ public class AggregatesTopology {
         }
 
         /** A click on its way through the joins: the product to look up and the output so far. */
-        private record Enriching<T>(String product, JsonOut out) {
+        private record Enriching(String product, JsonOut out) {
         }
 
         // --- click-purchases -----------------------------------------------------------------
