@@ -5,9 +5,19 @@ import dev.pulse.kafka.Topics;
 import dev.pulse.support.KafkaTestClient;
 import dev.pulse.support.KafkaTestClient.Received;
 import dev.pulse.support.RealServers;
+import io.micronaut.configuration.kafka.streams.InteractiveQueryService;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlySessionStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +32,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,6 +52,9 @@ class AggregatesIntegrationTest implements RealServers {
     private final long t = (System.currentTimeMillis() / FIVE_MINUTES_MS * FIVE_MINUTES_MS + 3_600_000) / 1000;
     private final KafkaTestClient kafka = KafkaTestClient.forTestBroker();
     private final JsonMapper jsonMapper = JsonMapper.createDefault();
+
+    @Inject
+    InteractiveQueryService queries;
 
     @Override
     public Map<String, String> extraProperties() {
@@ -193,6 +207,34 @@ class AggregatesIntegrationTest implements RealServers {
             r -> ("bad-" + marker).equals(r.key()) && Topics.PRODUCT_CATALOG.equals(r.headers().get(DeadLetter.HEADER_SOURCE_TOPIC)));
         assertEquals("Laptop " + marker, json(letter).get("original_record").getStringValue());
         assertTrue(json(letter).get("error").getStringValue().startsWith("not valid JSON"), letter.value());
+    }
+
+    @Test
+    void answersInteractiveQueriesFromItsNamedStores() {
+        countsWords();
+        mergesSessions();
+        countsEventTypesPerWindow();
+        Awaitility.await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            ReadOnlyKeyValueStore<String, Long> words = queries
+                .getQueryableStore(AggregateStores.WORD_COUNTS, QueryableStoreTypes.<String, Long>keyValueStore())
+                .orElseThrow();
+            assertEquals(3L, words.get("w" + marker));
+
+            ReadOnlyWindowStore<String, Long> eventCounts = queries
+                .getQueryableStore(AggregateStores.EVENT_COUNTS, QueryableStoreTypes.<String, Long>windowStore())
+                .orElseThrow();
+            assertEquals(2L, eventCounts.fetch("type-" + marker, t * 1000));
+
+            ReadOnlySessionStore<String, Long> sessions = queries
+                .getQueryableStore(AggregateStores.USER_SESSIONS, QueryableStoreTypes.<String, Long>sessionStore())
+                .orElseThrow();
+            try (KeyValueIterator<Windowed<String>, Long> all = sessions.fetch("s-" + marker)) {
+                KeyValue<Windowed<String>, Long> only = all.next();
+                assertEquals(4L, only.value);
+                assertEquals((t + 720) * 1000, only.key.window().end());
+                assertFalse(all.hasNext(), "the merged sessions are gone");
+            }
+        });
     }
 
     // --- helpers -----------------------------------------------------------------------------
