@@ -1,0 +1,37 @@
+package dev.pulse.aggregates;
+
+/**
+ * Names of the state stores of the aggregates topology that the dashboard queries (interactive
+ * queries; another instance's stores are found through {@code application.server} metadata).
+ * Keys are UTF-8 strings; values as listed.
+ */
+public final class AggregateStores {
+
+    /** Key-value: word → count ({@code Long}). */
+    public static final String WORD_COUNTS = "word-counts-store";
+    /** Key-value: category → {@link Stats}. */
+    public static final String CATEGORY_AGGREGATES = "category-aggregates-store";
+    /** Window (60 s tumbling): category → {@link Stats}; open and closed windows. */
+    public static final String CATEGORY_WINDOWS = "category-windows-store";
+    /** Window (5 min tumbling): event type → count ({@code Long}). */
+    public static final String EVENT_COUNTS = "event-counts-store";
+    /** Key-value: user → clicks on the home page ({@code Long}). */
+    public static final String HOME_CLICKS = "home-clicks-store";
+    /** Window (1 min tumbling): page → page views ({@code Long}). */
+    public static final String PAGE_VIEWS = "page-views-store";
+    /** Window (1 min tumbling): window start in epoch ms as text → {@link TopPages} (views of every page). */
+    public static final String TOP_PAGES = "top-pages-store";
+    /** Window (5 min hopping by 1 min): device id → {@link Stats} of temperature. */
+    public static final String DEVICE_AVERAGES = "device-averages-store";
+    /** Session (5 min gap): user → events in the session ({@code Long}). */
+    public static final String USER_SESSIONS = "user-sessions-store";
+
+    // Stores the topology needs but the dashboard does not query.
+    static final String USER_PROFILES = "user-profiles-store";
+    static final String PRODUCT_CATALOG = "product-catalog-store";
+    static final String CLICK_PURCHASE_JOIN = "click-purchase-join-store";
+    static final String CATEGORY_WINDOWS_FINAL = "category-windows-final";
+
+    private AggregateStores() {
+    }
+}

@@ -1,0 +1,69 @@
+package dev.pulse.aggregates;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+
+import java.time.Duration;
+
+/**
+ * Windows and sizes of the aggregates topology ({@code pulse.aggregates.*}).
+ *
+ * @param grace            how long after a window's end a late record still counts, for every window
+ * @param categoryWindow   tumbling window of {@code windowed-aggregates}
+ * @param eventCountWindow tumbling window of {@code event-counts}
+ * @param pageWindow       tumbling window of {@code top-pages}
+ * @param topN             pages listed per window in {@code top-pages}
+ * @param deviceWindow     hopping window size of {@code device-averages}
+ * @param deviceAdvance    hopping window advance of {@code device-averages}
+ * @param sessionGap       inactivity gap that ends a session in {@code user-sessions}
+ * @param joinWindow       how long after a click a purchase still matches it in {@code click-purchases}
+ * @param storeRetention   how long the window and session stores keep closed windows for queries
+ * @param homePage         the page whose clicks {@code click-counts} counts
+ */
+@ConfigurationProperties("pulse.aggregates")
+public record AggregatesProperties(
+    @Bindable(defaultValue = "10s") Duration grace,
+    @Bindable(defaultValue = "60s") Duration categoryWindow,
+    @Bindable(defaultValue = "5m") Duration eventCountWindow,
+    @Bindable(defaultValue = "1m") Duration pageWindow,
+    @Bindable(defaultValue = "10") int topN,
+    @Bindable(defaultValue = "5m") Duration deviceWindow,
+    @Bindable(defaultValue = "1m") Duration deviceAdvance,
+    @Bindable(defaultValue = "5m") Duration sessionGap,
+    @Bindable(defaultValue = "1h") Duration joinWindow,
+    @Bindable(defaultValue = "24h") Duration storeRetention,
+    @Bindable(defaultValue = "/home") String homePage) {
+
+    public AggregatesProperties {
+        require(!grace.isNegative(), "grace must not be negative");
+        for (Duration window : new Duration[] {categoryWindow, eventCountWindow, pageWindow, deviceWindow,
+            deviceAdvance, sessionGap, joinWindow}) {
+            require(window.toMillis() > 0, "window sizes, advance, session gap and join window must be positive");
+        }
+        require(topN >= 1, "top-n must be at least 1");
+        require(deviceAdvance.compareTo(deviceWindow) <= 0, "device-advance must not exceed device-window");
+        Duration longest = java.util.stream.Stream.of(categoryWindow, eventCountWindow, pageWindow, deviceWindow, sessionGap)
+            .max(Duration::compareTo).orElseThrow();
+        require(storeRetention.compareTo(longest.plus(grace)) >= 0,
+            "store-retention must cover the longest window plus grace (" + longest.plus(grace) + ")");
+    }
+
+    /** The documented defaults, for code that runs without a Micronaut context (topology tests). */
+    public static AggregatesProperties defaults() {
+        return new AggregatesProperties(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(5),
+            Duration.ofMinutes(1), 10, Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(5),
+            Duration.ofHours(1), Duration.ofHours(24), "/home");
+    }
+
+    /** A copy listing {@code n} pages per window. */
+    public AggregatesProperties withTopN(int n) {
+        return new AggregatesProperties(grace, categoryWindow, eventCountWindow, pageWindow, n, deviceWindow,
+            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("pulse.aggregates: " + message);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.pulse.aggregates;
+
+import dev.pulse.events.Decoded;
+import dev.pulse.kafka.DeadLetter;
+import io.micronaut.json.JsonMapper;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.function.Function;
+
+/**
+ * Reads an input topic as raw bytes and decodes it inside the topology: a record that does not
+ * decode goes to the dead-letter topic (with the reason and its origin) and processing goes on; a
+ * decoded record continues with its own event time as the record timestamp, so every window and
+ * join downstream runs on event time.
+ */
+final class DecodeStep {
+
+    /** Decodes one record; {@code recordTimestampMs} is the Kafka timestamp, for events without one. */
+    @FunctionalInterface
+    interface RecordDecoder<T> {
+        Decoded<T> decode(String key, byte[] value, long recordTimestampMs);
+    }
+
+    private DecodeStep() {
+    }
+
+    /**
+     * @param raw        the input topic's records as they arrive
+     * @param name       prefix of the names of the source, processors, branches and sink
+     * @param eventTime  the decoded value's event time in epoch ms, {@code null} to keep the record's
+     * @param tombstones whether a null value is a deletion passed on as null (compacted tables)
+     * @return the decoded records
+     */
+    static <T> KStream<String, T> decodeStream(KStream<String, byte[]> raw, String name, String deadLetterTopic,
+                                               RecordDecoder<T> decoder, Function<T, Long> eventTime,
+                                               boolean tombstones, JsonMapper jsonMapper) {
+        KStream<String, Parsed<T>> parsed = raw.processValues(
+            () -> new DecodeProcessor<>(decoder, eventTime, tombstones, jsonMapper), Named.as(name + "-decode"));
+        var branches = parsed.split(Named.as(name + "-"))
+            .branch((key, value) -> value.deadLetter() != null, Branched.withConsumer(invalid -> invalid
+                .mapValues(Parsed::deadLetter, Named.as(name + "-dead-letter"))
+                .to(deadLetterTopic, Produced.with(Serdes.String(), Serdes.ByteArray())
+                    .withName(name + "-dead-letter-sink")), "invalid"))
+            .defaultBranch(Branched.as("valid"));
+        return branches.get(name + "-valid").mapValues(Parsed::value, Named.as(name + "-decoded"));
+    }
+
+    /** A decoded value, or the dead-letter record (JSON) of a rejected one. */
+    record Parsed<T>(T value, byte[] deadLetter) {
+    }
+
+    private static final class DecodeProcessor<T> implements FixedKeyProcessor<String, byte[], Parsed<T>> {
+
+        private final RecordDecoder<T> decoder;
+        private final Function<T, Long> eventTime;
+        private final boolean tombstones;
+        private final JsonMapper jsonMapper;
+        private FixedKeyProcessorContext<String, Parsed<T>> context;
+
+        DecodeProcessor(RecordDecoder<T> decoder, Function<T, Long> eventTime, boolean tombstones,
+                        JsonMapper jsonMapper) {
+            this.decoder = decoder;
+            this.eventTime = eventTime;
+            this.tombstones = tombstones;
+            this.jsonMapper = jsonMapper;
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<String, Parsed<T>> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(FixedKeyRecord<String, byte[]> record) {
+            if (record.value() == null && tombstones) {
+                if (record.key() == null) {
+                    reject(record, "no key: a deletion (null value) needs the key of the entry to delete");
+                } else {
+                    context.forward(record.withValue(new Parsed<>(null, null)));
+                }
+                return;
+            }
+            Decoded<T> decoded;
+            try {
+                decoded = decoder.decode(record.key(), record.value(), record.timestamp());
+            } catch (RuntimeException e) {
+                // The decoders do not throw on bad input; this is a safety net so one record cannot stop the partition.
+                decoded = Decoded.invalid("could not decode: " + e);
+            }
+            if (!decoded.isValid()) {
+                reject(record, decoded.error());
+                return;
+            }
+            Long time = eventTime.apply(decoded.value());
+            if (time != null && time < 0) {
+                reject(record, "field 'timestamp': expected a time at or after 1970-01-01T00:00:00Z, got "
+                    + (time / 1000.0) + " s");
+                return;
+            }
+            FixedKeyRecord<String, Parsed<T>> valid = record.withValue(new Parsed<>(decoded.value(), null));
+            context.forward(time == null ? valid : valid.withTimestamp(time));
+        }
+
+        private void reject(FixedKeyRecord<String, byte[]> record, String reason) {
+            RecordMetadata origin = context.recordMetadata().orElse(null);
+            DeadLetter deadLetter = DeadLetter.of(record.value(), reason,
+                origin == null ? "unknown" : origin.topic(),
+                origin == null ? -1 : origin.partition(),
+                origin == null ? -1 : origin.offset(),
+                context.currentSystemTimeMs());
+            byte[] json;
+            try {
+                json = jsonMapper.writeValueAsBytes(deadLetter);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write a dead letter", e);
+            }
+            context.forward(record.withValue(new Parsed<T>(null, json)).withHeaders(deadLetter.headers()));
+        }
+    }
+}
