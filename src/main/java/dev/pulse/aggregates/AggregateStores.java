@@ -23,6 +23,8 @@ public final class AggregateStores {
     public static final String TOP_PAGES = "top-pages-store";
     /** Window (5 min hopping by 1 min): device id → {@link Stats} of temperature. */
     public static final String DEVICE_AVERAGES = "device-averages-store";
+    /** Key-value: device id → its latest {@code SensorReading} (by event time). */
+    public static final String DEVICE_LATEST = "device-latest-store";
     /** Session (5 min gap): user → events in the session ({@code Long}). */
     public static final String USER_SESSIONS = "user-sessions-store";
 

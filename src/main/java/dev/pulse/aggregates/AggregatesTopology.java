@@ -342,14 +342,19 @@ public class AggregatesTopology {
         // --- device-averages -----------------------------------------------------------------
 
         private void deviceAverages() {
-            decode(Topics.REAL_TIME_DATA, "readings",
+            KGroupedStream<String, SensorReading> byDevice = decode(Topics.REAL_TIME_DATA, "readings",
                     (key, value, time) -> decoder.decodeSensor(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
                     SensorReading::eventTimeMs, false)
-                .map((key, reading) -> KeyValue.pair(reading.deviceId(), reading.temperature()), named("readings-keyed-by-device"))
-                .groupByKey(Grouped.with("readings-by-device", strings, Serdes.Double()))
+                .selectKey((key, reading) -> reading.deviceId(), named("readings-keyed-by-device"))
+                .groupByKey(Grouped.with("readings-by-device", strings, new JsonSerde<>(jsonMapper, SensorReading.class)));
+            // The latest reading per device (by event time), for the dashboard's device view.
+            byDevice.reduce((held, next) -> later(next, held), named("device-latest-reduce"),
+                Materialized.<String, SensorReading, KeyValueStore<Bytes, byte[]>>as(AggregateStores.DEVICE_LATEST)
+                    .withKeySerde(strings).withValueSerde(new JsonSerde<>(jsonMapper, SensorReading.class)));
+            byDevice
                 .windowedBy(TimeWindows.ofSizeAndGrace(properties.deviceWindow(), properties.grace())
                     .advanceBy(properties.deviceAdvance()))
-                .aggregate(Stats::empty, (device, temperature, aggregate) -> aggregate.add(temperature),
+                .aggregate(Stats::empty, (device, reading, aggregate) -> aggregate.add(reading.temperature()),
                     named("device-window-aggregate"),
                     Materialized.<String, Stats, WindowStore<Bytes, byte[]>>as(AggregateStores.DEVICE_AVERAGES)
                         .withKeySerde(strings).withValueSerde(stats).withRetention(properties.storeRetention()))
@@ -364,6 +369,12 @@ public class AggregatesTopology {
                     .put("max", s.max())
                     .bytes(jsonMapper)), named("device-averages-to-json"))
                 .to(topicName.apply(Topics.DEVICE_AVERAGES), Produced.with(strings, bytes).withName("device-averages-sink"));
+        }
+
+        /** {@code next} unless {@code held} is later in event time (a reading without one counts as latest). */
+        private static SensorReading later(SensorReading next, SensorReading held) {
+            return next.eventTimeMs() != null && held.eventTimeMs() != null && held.eventTimeMs() > next.eventTimeMs()
+                ? held : next;
         }
 
         // --- clicks, purchases, profiles, catalog --------------------------------------------

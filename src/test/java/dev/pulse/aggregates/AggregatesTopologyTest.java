@@ -1,6 +1,7 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.events.EventDecoder;
+import dev.pulse.events.SensorReading;
 import dev.pulse.kafka.DeadLetter;
 import dev.pulse.kafka.Topics;
 import io.micronaut.json.JsonMapper;
@@ -16,6 +17,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
@@ -187,6 +189,23 @@ class AggregatesTopologyTest {
             assertEquals(KeyValue.pair("sensor_1", "{\"device_id\":\"sensor_1\",\"window_start\":" + (T0S + 60)
                     + ",\"window_end\":" + (T0S + 360) + ",\"count\":2,\"average\":41.25,\"min\":30,\"max\":52.5}"),
                 averages.get(9));
+        }
+    }
+
+    @Test
+    void keepsEachDevicesLatestReadingByEventTime() {
+        try (Pulse pulse = new Pulse(AggregatesProperties.defaults())) {
+            pulse.send(Topics.REAL_TIME_DATA, "sensor_1",
+                "{\"device_id\": \"sensor_1\", \"temperature\": 40.0, \"timestamp\": " + (T0S + 60) + "}", T0);
+            // Arrives later but happened earlier: it does not replace the newer reading.
+            pulse.send(Topics.REAL_TIME_DATA, "sensor_1",
+                "{\"device_id\": \"sensor_1\", \"temperature\": 99.0, \"timestamp\": " + (T0S + 30) + "}", T0);
+            pulse.send(Topics.REAL_TIME_DATA, "sensor_2",
+                "{\"device_id\": \"sensor_2\", \"temperature\": 20.0, \"timestamp\": " + T0S + "}", T0);
+
+            KeyValueStore<String, SensorReading> latest = pulse.driver.getKeyValueStore(AggregateStores.DEVICE_LATEST);
+            assertEquals(new SensorReading("sensor_1", 40.0, (T0S + 60) * 1000), latest.get("sensor_1"));
+            assertEquals(20.0, latest.get("sensor_2").temperature());
         }
     }
 
@@ -363,7 +382,7 @@ class AggregatesTopologyTest {
         for (String store : List.of(AggregateStores.WORD_COUNTS, AggregateStores.CATEGORY_AGGREGATES,
             AggregateStores.CATEGORY_WINDOWS, AggregateStores.EVENT_COUNTS, AggregateStores.HOME_CLICKS,
             AggregateStores.PAGE_VIEWS, AggregateStores.TOP_PAGES, AggregateStores.DEVICE_AVERAGES,
-            AggregateStores.USER_SESSIONS)) {
+            AggregateStores.DEVICE_LATEST, AggregateStores.USER_SESSIONS)) {
             assertTrue(description.contains(store), store);
         }
     }
