@@ -31,6 +31,12 @@ import java.util.Map;
 @Singleton
 public class TransformService {
 
+    /**
+     * An output above this would not fit the broker's default 1 MB message limit (1,048,588 bytes with the batch
+     * overhead); its input goes to the dead-letter queue instead of blocking the partition.
+     */
+    static final int MAX_OUTPUT_BYTES = 1_000_000;
+
     private final EventDecoder decoder;
     private final JsonMapper json;
     private final DeadLetters deadLetters;
@@ -59,6 +65,18 @@ public class TransformService {
         return out;
     }
 
+    /** Whole numbers stay whole ({@code 10} → {@code 20}); decimals are doubled in decimal ({@code 0.1} → {@code 0.2}). */
+    static Number doubled(Number value) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            return java.math.BigInteger.valueOf(value.longValue()).shiftLeft(1);
+        }
+        if (value instanceof java.math.BigInteger big) {
+            return big.shiftLeft(1);
+        }
+        BigDecimal decimal = value instanceof BigDecimal d ? d : new BigDecimal(value.toString());
+        return decimal.multiply(BigDecimal.valueOf(2));
+    }
+
     ProducerRecord<byte[], byte[]> transform(ConsumerRecord<byte[], byte[]> record) {
         Decoded<JsonNode> parsed = decoder.parseBytes(record.value());
         Decoded<CategoryRecord> valid = parsed.isValid() ? decoder.decodeRecord(parsed.value()) : Decoded.invalid(parsed.error());
@@ -69,14 +87,18 @@ public class TransformService {
         for (Map.Entry<String, JsonNode> field : parsed.value().entries()) {
             fields.put(field.getKey(), field.getValue());
         }
-        BigDecimal value = parsed.value().get("value").getBigDecimalValue();
-        fields.put("processed_value", JsonNode.createNumberNode(value.multiply(BigDecimal.valueOf(2))));
+        fields.put("processed_value", JsonNode.createNumberNodeImpl(doubled(parsed.value().get("value").getNumberValue())));
         fields.put("processed_at", JsonNode.createNumberNodeImpl(WireTime.epochSeconds(clock.millis())));
+        byte[] output;
         try {
-            return new ProducerRecord<>(outputTopic, null, null, record.key(),
-                json.writeValueAsBytes(JsonNode.createObjectNode(fields)));
+            output = json.writeValueAsBytes(JsonNode.createObjectNode(fields));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (output.length > MAX_OUTPUT_BYTES) {
+            return deadLetters.record(record, "output would be " + output.length + " bytes, above the "
+                + MAX_OUTPUT_BYTES + "-byte limit for a record");
+        }
+        return new ProducerRecord<>(outputTopic, null, null, record.key(), output);
     }
 }
