@@ -1,10 +1,12 @@
 package dev.pulse.alerts;
 
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 
@@ -20,8 +22,10 @@ import java.util.Set;
 /**
  * {@link StateStore} on Redis: {@code MGET} to read, and one Lua script for compare-and-set, which Redis runs
  * atomically, so two instances that process the same entity never both win (the loser re-reads and recomputes).
- * Written keys expire after {@code pulse.alerts.state-ttl} without updates. Keys of one call may be anywhere in a
- * single Redis (not Redis Cluster, where they would have to share a hash slot).
+ * Written keys expire after {@code pulse.alerts.state-ttl} without updates. Every call gives up after
+ * {@code pulse.alerts.redis-timeout} with a {@code RedisCommandTimeoutException} (the listener retries the batch),
+ * rather than waiting out a lost connection. Keys of one call may be anywhere in a single Redis (not Redis Cluster,
+ * where they would have to share a hash slot).
  */
 @Singleton
 public class RedisStateStore implements StateStore {
@@ -61,12 +65,19 @@ public class RedisStateStore implements StateStore {
 
     private final StatefulRedisConnection<String, String> connection;
     private final long ttlMillis;
+    private final Duration timeout;
     private volatile String sha;
 
     public RedisStateStore(StatefulRedisConnection<String, String> connection,
-                           @Value("${pulse.alerts.state-ttl:30d}") Duration ttl) {
+                           @Value("${pulse.alerts.state-ttl:30d}") Duration ttl,
+                           @Value("${pulse.alerts.redis-timeout:5s}") Duration timeout) {
         this.connection = connection;
         this.ttlMillis = ttl.toMillis();
+        this.timeout = timeout;
+    }
+
+    private <T> T await(RedisFuture<T> future) {
+        return LettuceFutures.awaitOrCancel(future, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -75,7 +86,7 @@ public class RedisStateStore implements StateStore {
         if (keys.isEmpty()) {
             return values;
         }
-        for (KeyValue<String, String> kv : connection.sync().mget(keys.toArray(String[]::new))) {
+        for (KeyValue<String, String> kv : await(connection.async().mget(keys.toArray(String[]::new)))) {
             if (kv.hasValue()) {
                 values.put(kv.getKey(), kv.getValue());
             }
@@ -101,27 +112,27 @@ public class RedisStateStore implements StateStore {
 
     @Override
     public void put(String key, String value) {
-        RedisCommands<String, String> redis = connection.sync();
+        RedisAsyncCommands<String, String> redis = connection.async();
         if (value == null) {
-            redis.del(key);
+            await(redis.del(key));
         } else if (ttlMillis > 0) {
-            redis.psetex(key, ttlMillis, value);
+            await(redis.psetex(key, ttlMillis, value));
         } else {
-            redis.set(key, value);
+            await(redis.set(key, value));
         }
     }
 
     private Long eval(String[] keys, String[] args) {
-        RedisCommands<String, String> redis = connection.sync();
+        RedisAsyncCommands<String, String> redis = connection.async();
         String loaded = sha;
         if (loaded == null) {
-            loaded = sha = redis.scriptLoad(CAS_SCRIPT);
+            loaded = sha = await(redis.scriptLoad(CAS_SCRIPT));
         }
         try {
-            return redis.evalsha(loaded, ScriptOutputType.INTEGER, keys, args);
-        } catch (RedisNoScriptException flushed) {
-            sha = redis.scriptLoad(CAS_SCRIPT);
-            return redis.evalsha(sha, ScriptOutputType.INTEGER, keys, args);
+            return await(redis.<Long>evalsha(loaded, ScriptOutputType.INTEGER, keys, args));
+        } catch (RedisNoScriptException flushed) { // a restarted or flushed Redis forgot the script
+            sha = await(redis.scriptLoad(CAS_SCRIPT));
+            return await(redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args));
         }
     }
 

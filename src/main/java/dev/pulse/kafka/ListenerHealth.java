@@ -32,8 +32,16 @@ public class ListenerHealth {
         states.computeIfAbsent(listener, l -> new State()).thread = Thread.currentThread();
     }
 
+    /** A batch starts. */
+    public void processing(String listener) {
+        State state = states.computeIfAbsent(listener, l -> new State());
+        state.thread = Thread.currentThread();
+        state.batchSince = clock.instant();
+    }
+
     public void succeeded(String listener, int records) {
         State state = states.computeIfAbsent(listener, l -> new State());
+        state.batchSince = null;
         state.thread = Thread.currentThread();
         state.failingSince = null;
         state.lastError = null;
@@ -44,6 +52,7 @@ public class ListenerHealth {
     public void failed(String listener, Throwable error) {
         State state = states.computeIfAbsent(listener, l -> new State());
         state.thread = Thread.currentThread();
+        state.batchSince = null;
         if (state.failingSince == null) {
             state.failingSince = clock.instant();
         }
@@ -61,6 +70,8 @@ public class ListenerHealth {
                 problem = "its poll thread " + thread.getName() + " has stopped";
             } else if (state.failingSince != null && Duration.between(state.failingSince, now).compareTo(stuckAfter) > 0) {
                 problem = "failing since " + state.failingSince + ": " + state.lastError;
+            } else if (state.batchSince != null && Duration.between(state.batchSince, now).compareTo(stuckAfter) > 0) {
+                problem = "processing one batch since " + state.batchSince;
             }
             problems.put(listener, problem);
         });
@@ -82,6 +93,7 @@ public class ListenerHealth {
     private static final class State {
         volatile Thread thread;
         volatile Instant failingSince;
+        volatile Instant batchSince;
         volatile String lastError;
         volatile Instant lastSuccess;
         volatile long records;

@@ -82,6 +82,7 @@ public class TransactionalBatchRunner {
         String producerKey = listener;
         Producer<byte[], byte[]> producer = null;
         boolean inTransaction = false;
+        health.processing(listener);
         try {
             List<ProducerRecord<byte[], byte[]>> outputs = processor.process(batch);
             producer = producer(producerKey);
