@@ -120,7 +120,7 @@ public class TransactionalBatchRunner {
                 discard(producerKey);
             }
         }
-        if (isFatalForProducer(error)) {
+        if (producer != null && isFatalForProducer(error)) { // failed in Kafka, not in the processor
             discard(producerKey);
         }
         // Redeliver the whole batch: back to its first offset on each partition we still own.

@@ -3,6 +3,8 @@ package dev.pulse.alerts.temperature;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
+import io.micronaut.core.convert.format.MapFormat;
+import io.micronaut.core.naming.conventions.StringConvention;
 
 import java.util.Map;
 
@@ -20,8 +22,8 @@ import java.util.Map;
 public record AlertProperties(
     @Bindable(defaultValue = "50") double threshold,
     @Bindable(defaultValue = "5") double hysteresis,
-    @Nullable Map<String, Double> deviceThresholds,
-    @Nullable Map<String, Double> deviceHysteresis) {
+    @Nullable @MapFormat(keyFormat = StringConvention.RAW) Map<String, Double> deviceThresholds,
+    @Nullable @MapFormat(keyFormat = StringConvention.RAW) Map<String, Double> deviceHysteresis) {
 
     public AlertProperties {
         deviceThresholds = deviceThresholds == null ? Map.of() : Map.copyOf(deviceThresholds);
