@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +35,9 @@ import java.util.concurrent.Future;
  * whatever crashes in between.
  *
  * <p>Any exception from the processor or from Kafka is transient by definition here (the processor turns bad
- * records into dead letters itself): the transaction is aborted, the consumer is moved back to the start of the
- * batch, and the listener waits with exponential back-off before the same records come again. Nothing is skipped
+ * records into dead letters itself): the transaction is aborted, the consumer is moved back to the group's
+ * committed offsets (the start of the batch, unless an unclear failure hid a commit that went through), and the
+ * listener waits with exponential back-off before the same records come again. Nothing is skipped
  * and nothing goes to the dead-letter queue for it; a listener stuck so for long shows in health.
  *
  * <p>Why not micronaut-kafka's {@code OffsetStrategy.SEND_TO_TRANSACTION}: in 5.9 it opens one transaction per
@@ -81,20 +84,21 @@ public class TransactionalBatchRunner {
         records.forEach(batch::add);
         String producerKey = listener;
         Producer<byte[], byte[]> producer = null;
-        boolean inTransaction = false;
+        Stage stage = Stage.PROCESSING;
         health.processing(listener);
         try {
             List<ProducerRecord<byte[], byte[]>> outputs = processor.process(batch);
             producer = producer(producerKey);
             producer.beginTransaction();
-            inTransaction = true;
+            stage = Stage.IN_TRANSACTION;
             List<Future<?>> sends = new ArrayList<>(outputs.size());
             for (ProducerRecord<byte[], byte[]> output : outputs) {
                 sends.add(producer.send(output));
             }
             producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
-            producer.commitTransaction(); // flushes; throws if any send failed
-            inTransaction = false;
+            stage = Stage.COMMITTING;
+            commit(producer);
+            stage = Stage.DONE;
             for (Future<?> send : sends) {
                 send.get(); // already complete: surfaces a send error commitTransaction did not
             }
@@ -104,31 +108,46 @@ public class TransactionalBatchRunner {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            recover(listener, producerKey, consumer, records, producer, inTransaction, e);
+            recover(listener, producerKey, consumer, records, producer, stage, e);
         }
     }
 
+    private enum Stage { PROCESSING, IN_TRANSACTION, COMMITTING, DONE }
+
+    /** A commit that timed out may still complete: Kafka allows only retrying it (or closing the producer). */
+    private static void commit(Producer<byte[], byte[]> producer) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.commitTransaction(); // flushes; throws if any send failed
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (attempt == COMMIT_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static final int COMMIT_ATTEMPTS = 3;
+
     private void recover(String listener, String producerKey, Consumer<?, ?> consumer,
                          ConsumerRecords<byte[], byte[]> records, Producer<byte[], byte[]> producer,
-                         boolean inTransaction, Exception error) {
+                         Stage stage, Exception error) {
         health.failed(listener, error);
-        if (producer != null && inTransaction) {
+        if (stage == Stage.IN_TRANSACTION || stage == Stage.COMMITTING && !isTimeout(error)) {
             try {
                 producer.abortTransaction();
             } catch (RuntimeException abortFailed) {
                 error.addSuppressed(abortFailed);
                 discard(producerKey);
             }
+        } else if (stage == Stage.COMMITTING) {
+            discard(producerKey); // the commit's outcome is unknown; the producer can do nothing else
         }
         if (producer != null && isFatalForProducer(error)) { // failed in Kafka, not in the processor
             discard(producerKey);
         }
-        // Redeliver the whole batch: back to its first offset on each partition we still own.
-        for (TopicPartition partition : records.partitions()) {
-            if (consumer.assignment().contains(partition)) {
-                consumer.seek(partition, records.records(partition).get(0).offset());
-            }
-        }
+        rewind(listener, consumer, records);
         Duration delay = backoff.merge(producerKey, properties.retryInitial(),
             (previous, initial) -> min(previous.multipliedBy(2), properties.retryMax()));
         LOG.warn("Listener {}: batch of {} records not committed, retrying in {} ms: {}", listener, records.count(),
@@ -138,6 +157,34 @@ public class TransactionalBatchRunner {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Moves the consumer back to the group's committed offsets, which say whether the batch's transaction went
+     * through (its next offsets) or not (its first ones), even when the failure left that unclear. If the
+     * committed offsets cannot be read, back to the start of the batch: a record read twice is better than one lost.
+     */
+    private static void rewind(String listener, Consumer<?, ?> consumer, ConsumerRecords<byte[], byte[]> records) {
+        Set<TopicPartition> owned = new HashSet<>(records.partitions());
+        owned.retainAll(consumer.assignment());
+        Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+        try {
+            committed = consumer.committed(owned, COMMITTED_TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.warn("Listener {}: committed offsets unreadable ({}), rewinding to the start of the batch", listener,
+                e.toString());
+        }
+        for (TopicPartition partition : owned) {
+            OffsetAndMetadata offset = committed == null ? null : committed.get(partition);
+            consumer.seek(partition, offset != null ? offset.offset() : records.records(partition).get(0).offset());
+        }
+    }
+
+    private static final Duration COMMITTED_TIMEOUT = Duration.ofSeconds(10);
+
+    private static boolean isTimeout(Throwable error) {
+        return error instanceof org.apache.kafka.common.errors.TimeoutException
+            || error instanceof org.apache.kafka.common.errors.InterruptException;
     }
 
     private Producer<byte[], byte[]> producer(String listener) {

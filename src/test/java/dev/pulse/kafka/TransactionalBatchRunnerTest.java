@@ -116,6 +116,22 @@ class TransactionalBatchRunnerTest {
     }
 
     @Test
+    void aCommitWithAnUnknownOutcomeRewindsToWhatTheGroupCommitted() {
+        runner.run("l", consumer, batch, TransactionalBatchRunnerTest::echo);
+        MockProducer<byte[], byte[]> producer = created.get(0);
+        // The commit times out every time, but the broker did commit: the group's offsets say so.
+        producer.commitTransactionException = new org.apache.kafka.common.errors.TimeoutException("no answer");
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(12), P1, new OffsetAndMetadata(21)));
+
+        runner.run("l", consumer, batch, TransactionalBatchRunnerTest::echo);
+
+        assertFalse(producer.transactionAborted(), "a commit in doubt cannot be aborted");
+        assertTrue(producer.closed(), "only closing is left");
+        assertEquals(12, consumer.position(P0), "not read again: its outputs are committed");
+        assertEquals(21, consumer.position(P1));
+    }
+
+    @Test
     void aFencedProducerIsReplaced() {
         runner.run("l", consumer, batch, TransactionalBatchRunnerTest::echo);
         MockProducer<byte[], byte[]> first = created.get(0);
