@@ -1,9 +1,11 @@
 package dev.pulse.kafka;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
 
 import java.time.Duration;
+import java.util.UUID;
 
 /**
  * How Pulse's transactional listeners run ({@code pulse.listeners.*}).
@@ -18,8 +20,14 @@ import java.time.Duration;
  */
 @ConfigurationProperties("pulse.listeners")
 public record ListenerProperties(
-    @Bindable(defaultValue = "${random.uuid}") String instanceId,
+    @Nullable String instanceId,
     @Bindable(defaultValue = "200ms") Duration retryInitial,
     @Bindable(defaultValue = "10s") Duration retryMax,
     @Bindable(defaultValue = "60s") Duration stuckAfter) {
+
+    public ListenerProperties {
+        if (instanceId == null || instanceId.isBlank()) {
+            instanceId = UUID.randomUUID().toString();
+        }
+    }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The business settings bind from configuration, with the documented defaults. */
 class AlertSettingsTest {
@@ -28,7 +28,7 @@ class AlertSettingsTest {
             assertEquals(FraudProperties.defaults(), context.getBean(FraudProperties.class));
             ListenerProperties listeners = context.getBean(ListenerProperties.class);
             assertEquals(Duration.ofMillis(200), listeners.retryInitial());
-            assertFalse(listeners.instanceId().isBlank());
+            assertTrue(listeners.instanceId().matches("[0-9a-f-]{36}"), listeners.instanceId());
         }
     }
 
