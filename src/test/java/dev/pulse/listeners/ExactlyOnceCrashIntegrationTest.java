@@ -62,6 +62,20 @@ class ExactlyOnceCrashIntegrationTest {
 
     @Test
     void killedMidStreamAndRestartedItWritesEveryOutputExactlyOnce() throws Exception {
+        killMidStream(false);
+    }
+
+    /**
+     * Two instances share the work (random instance ids); one is killed and the other takes its partitions over,
+     * continuing its excursions from Redis. The killed one's open transaction is aborted by the broker after
+     * {@code transaction.timeout.ms}, so read_committed readers wait for it, then see each output once.
+     */
+    @Test
+    void whenOneOfTwoInstancesIsKilledTheOtherTakesOverExactly() throws Exception {
+        killMidStream(true);
+    }
+
+    private void killMidStream(boolean twoInstances) throws Exception {
         String bootstrap = TestServers.kafkaBootstrapServers();
         createTopics(bootstrap);
         List<String[]> stream = stream(); // {topic, key, value}
@@ -73,7 +87,10 @@ class ExactlyOnceCrashIntegrationTest {
             for (int i = 0; i < 200; i++) {
                 send(kafka, stream.get(sent.getAndIncrement()));
             }
-            Process first = start("first");
+            Process first = start(twoInstances ? "killed" : "first", !twoInstances);
+            if (twoInstances) {
+                start("survivor", false);
+            }
             // Wait for the first outputs, then stream the rest in while it runs.
             assertTrue(kafka.read(topics.name(Topics.OUTPUT_TOPIC), 1, Duration.ofSeconds(120)).size() >= 1,
                 "the first instance started");
@@ -91,15 +108,17 @@ class ExactlyOnceCrashIntegrationTest {
             first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, a transaction may be open
             assertTrue(first.waitFor(20, TimeUnit.SECONDS));
             int sentAtKill = sent.get();
-            LOG.info("Killed the first instance after {} committed outputs, {} of {} records sent", before, sentAtKill,
+            LOG.info("Killed an instance after {} committed outputs, {} of {} records sent", before, sentAtKill,
                 stream.size());
             assertTrue(sentAtKill < stream.size(), "killed while records were still streaming in");
             assertTrue(before < valid, "killed before it was done");
 
             producer.join(120_000);
-            start("second");
+            if (!twoInstances) {
+                start("second", true);
+            }
 
-            List<Received> outputs = kafka.read(topics.name(Topics.OUTPUT_TOPIC), valid, Duration.ofSeconds(180));
+            List<Received> outputs = kafka.read(topics.name(Topics.OUTPUT_TOPIC), valid, Duration.ofSeconds(240));
             List<Received> letters = kafka.read(topics.name(Topics.DEAD_LETTER_QUEUE), bad, Duration.ofSeconds(60));
             int expectedAlerts = DEVICES * CYCLES * 2;
             List<Received> alerts = kafka.read(topics.name(Topics.TEMPERATURE_ALERTS), expectedAlerts, Duration.ofSeconds(60));
@@ -169,12 +188,14 @@ class ExactlyOnceCrashIntegrationTest {
         return expected;
     }
 
-    private Process start(String name) throws IOException {
+    private Process start(String name, boolean fixedInstanceId) throws IOException {
         Map<String, String> properties = new HashMap<>(topics.properties());
         properties.put("kafka.bootstrap.servers", TestServers.kafkaBootstrapServers());
         properties.put("redis.uri", TestServers.redis().uri());
         properties.put("micronaut.server.port", "-1");
-        properties.put("pulse.listeners.instance-id", "crash-" + topics.suffix());
+        if (fixedInstanceId) {
+            properties.put("pulse.listeners.instance-id", "crash-" + topics.suffix());
+        }
         properties.put("pulse.demo.enabled", "false");
         // The killed member holds its partitions until its session times out: keep that short here.
         properties.put("kafka.consumers.default.session.timeout.ms", "6000");
