@@ -78,6 +78,16 @@ public class ListenerHealth {
         return problems;
     }
 
+    /** @return per listener: {@code null} while its poll thread lives, else that it stopped */
+    public Map<String, String> deadThreads() {
+        Map<String, String> problems = new LinkedHashMap<>();
+        states.forEach((listener, state) -> {
+            Thread thread = state.thread;
+            problems.put(listener, thread != null && !thread.isAlive() ? "its poll thread " + thread.getName() + " has stopped" : null);
+        });
+        return problems;
+    }
+
     public Map<String, Object> details(String listener) {
         State state = states.get(listener);
         Map<String, Object> details = new LinkedHashMap<>();

@@ -16,11 +16,11 @@ import java.util.Set;
 
 /**
  * {@code pulseListeners}: DOWN when a Pulse listener has stopped (its poll thread died), has been failing for longer
- * than {@code pulse.listeners.stuck-after}, or was paused. Part of liveness and readiness, so an orchestrator
- * replaces an instance whose listener is gone for good.
+ * than {@code pulse.listeners.stuck-after} (Redis or Kafka away), has been in one batch that long, or was paused.
+ * Part of readiness; {@link Liveness} is the narrower {@code pulseListenerThreads}, DOWN only for a stopped listener,
+ * which a restart cures (a restart does not bring Redis back).
  */
 @Singleton
-@Liveness
 @Readiness
 public class ListenerHealthIndicator implements HealthIndicator {
 
@@ -42,12 +42,16 @@ public class ListenerHealthIndicator implements HealthIndicator {
     }
 
     HealthResult result() {
+        return result(NAME, health.problems(properties.stuckAfter()), true);
+    }
+
+    HealthResult result(String name, Map<String, String> problems, boolean withPaused) {
         Map<String, Object> details = new LinkedHashMap<>();
         boolean down = false;
-        for (Map.Entry<String, String> entry : health.problems(properties.stuckAfter()).entrySet()) {
+        for (Map.Entry<String, String> entry : problems.entrySet()) {
             Map<String, Object> listener = new LinkedHashMap<>(health.details(entry.getKey()));
             String problem = entry.getValue();
-            if (problem == null && isPaused(entry.getKey())) {
+            if (problem == null && withPaused && isPaused(entry.getKey())) {
                 problem = "paused";
             }
             listener.put("status", problem == null ? "UP" : "DOWN");
@@ -57,7 +61,26 @@ public class ListenerHealthIndicator implements HealthIndicator {
             }
             details.put(entry.getKey(), listener);
         }
-        return HealthResult.builder(NAME, down ? HealthStatus.DOWN : HealthStatus.UP).details(details).build();
+        return HealthResult.builder(name, down ? HealthStatus.DOWN : HealthStatus.UP).details(details).build();
+    }
+
+    /** {@code pulseListenerThreads}: DOWN only when a listener's poll thread has died. */
+    @Singleton
+    @Liveness
+    public static class Threads implements HealthIndicator {
+
+        private final ListenerHealthIndicator listeners;
+        private final ListenerHealth health;
+
+        public Threads(ListenerHealthIndicator listeners, ListenerHealth health) {
+            this.listeners = listeners;
+            this.health = health;
+        }
+
+        @Override
+        public Publisher<HealthResult> getResult() {
+            return Mono.fromCallable(() -> listeners.result("pulseListenerThreads", health.deadThreads(), false));
+        }
     }
 
     private boolean isPaused(String listener) {

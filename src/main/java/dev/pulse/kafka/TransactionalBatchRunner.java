@@ -1,6 +1,11 @@
 package dev.pulse.kafka;
 
 import io.micronaut.configuration.kafka.TransactionalProducerRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.type.Argument;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -62,11 +67,17 @@ public class TransactionalBatchRunner {
     private final Map<String, Producer<byte[], byte[]>> active = new ConcurrentHashMap<>();
     private final Map<String, Duration> backoff = new ConcurrentHashMap<>();
 
+    private final MeterRegistry meters;
+
+    /**
+     * @param meters where {@code pulse_listener_*} metrics go (records, outputs, dead letters, retries, batch time)
+     */
     public TransactionalBatchRunner(TransactionalProducerRegistry producers, ListenerProperties properties,
-                                    ListenerHealth health) {
+                                    ListenerHealth health, @Nullable MeterRegistry meters) {
         this.producers = producers;
         this.properties = properties;
         this.health = health;
+        this.meters = meters != null ? meters : new SimpleMeterRegistry();
     }
 
     /**
@@ -86,6 +97,7 @@ public class TransactionalBatchRunner {
         Producer<byte[], byte[]> producer = null;
         Stage stage = Stage.PROCESSING;
         health.processing(listener);
+        long started = System.nanoTime();
         try {
             List<ProducerRecord<byte[], byte[]>> outputs = processor.process(batch);
             producer = producer(producerKey);
@@ -104,6 +116,12 @@ public class TransactionalBatchRunner {
             }
             backoff.remove(producerKey);
             health.succeeded(listener, batch.size());
+            count("pulse.listener.records", listener, batch.size());
+            long deadLetters = outputs.stream().filter(o -> o.headers().lastHeader(DeadLetter.HEADER_ERROR) != null).count();
+            count("pulse.listener.dead.letters", listener, deadLetters);
+            count("pulse.listener.outputs", listener, outputs.size() - deadLetters);
+            Timer.builder("pulse.listener.batch").tag("listener", listener).register(meters)
+                .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -134,6 +152,7 @@ public class TransactionalBatchRunner {
                          ConsumerRecords<byte[], byte[]> records, Producer<byte[], byte[]> producer,
                          Stage stage, Exception error) {
         health.failed(listener, error);
+        count("pulse.listener.retries", listener, 1);
         if (stage == Stage.IN_TRANSACTION || stage == Stage.COMMITTING && !isTimeout(error)) {
             try {
                 producer.abortTransaction();
@@ -222,6 +241,12 @@ public class TransactionalBatchRunner {
             offsets.put(partition, new OffsetAndMetadata(inPartition.get(inPartition.size() - 1).offset() + 1));
         }
         return offsets;
+    }
+
+    private void count(String name, String listener, long amount) {
+        if (amount > 0) {
+            Counter.builder(name).tag("listener", listener).register(meters).increment(amount);
+        }
     }
 
     private static Duration min(Duration a, Duration b) {

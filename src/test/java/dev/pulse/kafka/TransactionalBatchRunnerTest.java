@@ -37,6 +37,7 @@ class TransactionalBatchRunnerTest {
     private final List<String> transactionalIds = new ArrayList<>();
     private final List<Producer<?, ?>> forgotten = new ArrayList<>();
     private final ListenerHealth health = new ListenerHealth();
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private final TransactionalBatchRunner runner = new TransactionalBatchRunner(new TransactionalProducerRegistry() {
         @Override
         @SuppressWarnings("unchecked")
@@ -52,7 +53,7 @@ class TransactionalBatchRunnerTest {
         public void close(Producer<?, ?> producer) {
             forgotten.add(producer);
         }
-    }, new ListenerProperties("i-1", Duration.ofMillis(1), Duration.ofMillis(4), Duration.ofSeconds(60)), health);
+    }, new ListenerProperties("i-1", Duration.ofMillis(1), Duration.ofMillis(4), Duration.ofSeconds(60)), health, meters);
 
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
     private ConsumerRecords<byte[], byte[]> batch;
@@ -83,6 +84,8 @@ class TransactionalBatchRunnerTest {
         Map<TopicPartition, OffsetAndMetadata> offsets = producer.consumerGroupOffsetsHistory().get(0).values().iterator().next();
         assertEquals(Map.of(P0, new OffsetAndMetadata(12), P1, new OffsetAndMetadata(21)), offsets);
         assertNull(health.problems(Duration.ZERO).get("l"));
+        assertEquals(3.0, meters.get("pulse.listener.records").tag("listener", "l").counter().count());
+        assertEquals(3.0, meters.get("pulse.listener.outputs").tag("listener", "l").counter().count());
     }
 
     @Test
@@ -96,6 +99,7 @@ class TransactionalBatchRunnerTest {
         assertEquals(20, consumer.position(P1));
         assertTrue(health.problems(Duration.ZERO).get("l").contains("Redis is away"));
 
+        assertEquals(1.0, meters.get("pulse.listener.retries").tag("listener", "l").counter().count());
         runner.run("l", consumer, batch, TransactionalBatchRunnerTest::echo); // redelivered
         assertTrue(created.get(0).transactionCommitted());
         assertNull(health.problems(Duration.ZERO).get("l"), "healthy again");
@@ -160,6 +164,7 @@ class TransactionalBatchRunnerTest {
         Thread thread = new Thread(() -> health.polling("gone"));
         thread.start();
         thread.join();
+        assertTrue(health.deadThreads().get("gone").contains("has stopped"));
         assertTrue(health.problems(Duration.ofMinutes(1)).get("gone").contains("has stopped"));
         Map<String, String> expected = new HashMap<>();
         expected.put("gone", health.problems(Duration.ofMinutes(1)).get("gone"));

@@ -52,6 +52,9 @@ class ListenersIntegrationTest implements RealServers {
     @Client("/")
     HttpClient http;
 
+    @Inject
+    io.micronaut.configuration.kafka.ConsumerRegistry consumers;
+
     @Override
     public Map<String, String> extraProperties() {
         return topics.properties();
@@ -200,16 +203,46 @@ class ListenersIntegrationTest implements RealServers {
     }
 
     @Test
-    void reportsTheListenersInHealth() {
-        Map<?, ?> health;
+    void reportsTheListenersInHealthAndAPausedOneAsDown() throws InterruptedException {
+        kafka.send(topics.name(Topics.INPUT_TOPIC), "h", "{\"id\": -1, \"value\": 1, \"category\": \"H\"}");
+        kafka.readUntil(topics.name(Topics.OUTPUT_TOPIC), r -> r.stream().anyMatch(x -> "h".equals(x.key())), WAIT);
+        assertEquals("UP", component("pulseListeners").get("status"), () -> health().toString());
+        assertEquals("UP", component("pulseListenerThreads").get("status"));
+
+        consumers.pause("pulse-fraud-alerts");
         try {
-            health = http.toBlocking().retrieve("/health", Map.class);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!"DOWN".equals(component("pulseListeners").get("status")) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            Map<?, ?> listeners = component("pulseListeners");
+            assertEquals("DOWN", listeners.get("status"));
+            assertEquals("paused", ((Map<?, ?>) ((Map<?, ?>) listeners.get("details")).get("pulse-fraud-alerts")).get("problem"));
+            assertEquals("UP", component("pulseListenerThreads").get("status"), "paused is not dead: no restart");
+        } finally {
+            consumers.resume("pulse-fraud-alerts");
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!"UP".equals(component("pulseListeners").get("status")) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals("UP", component("pulseListeners").get("status"));
+
+        String metrics = http.toBlocking().retrieve("/prometheus");
+        assertTrue(metrics.contains("pulse_listener_records_total{listener=\"pulse-transform\"}"), metrics);
+    }
+
+    private Map<?, ?> health() {
+        try {
+            return http.toBlocking().retrieve("/health", Map.class);
         } catch (HttpClientResponseException e) {
             assertEquals(HttpStatus.SERVICE_UNAVAILABLE, e.getStatus(), "only 503 is an answer: " + e.getMessage());
-            health = e.getResponse().getBody(Map.class).orElseThrow();
+            return e.getResponse().getBody(Map.class).orElseThrow();
         }
-        Map<?, ?> listeners = (Map<?, ?>) ((Map<?, ?>) health.get("details")).get("pulseListeners");
-        assertEquals("UP", listeners.get("status"), health::toString);
+    }
+
+    private Map<?, ?> component(String name) {
+        return (Map<?, ?>) ((Map<?, ?>) health().get("details")).get(name);
     }
 
     private void send(String topic, String card, String id, double amount, String country, long ts, String extra) {
