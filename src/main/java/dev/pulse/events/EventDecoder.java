@@ -1,5 +1,7 @@
 package dev.pulse.events;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import jakarta.inject.Singleton;
@@ -30,7 +32,8 @@ public class EventDecoder {
     /** {@code Temperature: 30C}, {@code Temperature: 86.5 °F}, case-insensitive. */
     private static final Pattern TEMPERATURE_LINE =
         Pattern.compile("(?i)\\s*temperature\\s*[:=]\\s*(-?\\d+(?:\\.\\d+)?)\\s*°?\\s*([cf])\\s*");
-    private static final Pattern NOT_A_WORD_CHAR = Pattern.compile("[^\\p{L}\\p{Nd}]+");
+    private static final Pattern NOT_A_WORD_CHAR = Pattern.compile("[^\\p{L}\\p{M}\\p{Nd}]+");
+    private static final JsonFactory TOKENIZER = new JsonFactory();
 
     private final JsonMapper jsonMapper;
 
@@ -336,9 +339,29 @@ public class EventDecoder {
     public Decoded<JsonNode> parse(String text) {
         try {
             JsonNode node = jsonMapper.readValue(text, JsonNode.class);
-            return node == null ? Decoded.invalid("not valid JSON: empty value") : Decoded.ok(node);
+            if (node == null) {
+                return Decoded.invalid(text.isBlank() ? "not valid JSON: empty value" : "expected a JSON object, got null");
+            }
+            String trailing = trailingContent(text);
+            return trailing == null ? Decoded.ok(node) : Decoded.invalid("not valid JSON: " + trailing);
         } catch (IOException | RuntimeException e) {
             return Decoded.invalid("not valid JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * The mapper stops after the first JSON value and ignores the rest, so {@code {"word": "a"} junk}
+     * would pass as JSON; the contract calls such text invalid. Returns why, or {@code null}.
+     */
+    private static String trailingContent(String text) {
+        boolean valueRead = false;
+        try (JsonParser parser = TOKENIZER.createParser(text)) {
+            parser.nextToken();
+            parser.skipChildren();
+            valueRead = true;
+            return parser.nextToken() == null ? null : "more text after the JSON value";
+        } catch (IOException e) {
+            return valueRead ? "more text after the JSON value" : firstLine(e.getMessage());
         }
     }
 

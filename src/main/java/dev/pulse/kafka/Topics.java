@@ -54,6 +54,16 @@ public final class Topics {
     public static final String PRODUCT_CATALOG_PROPERTY = PREFIX + PRODUCT_CATALOG + ":" + PRODUCT_CATALOG + "}";
     public static final String TRANSACTIONS_PROPERTY = PREFIX + TRANSACTIONS + ":" + TRANSACTIONS + "}";
     public static final String OUTPUT_TOPIC_PROPERTY = PREFIX + OUTPUT_TOPIC + ":" + OUTPUT_TOPIC + "}";
+    public static final String AGGREGATED_TOPIC_PROPERTY = PREFIX + AGGREGATED_TOPIC + ":" + AGGREGATED_TOPIC + "}";
+    public static final String WINDOWED_AGGREGATES_PROPERTY = PREFIX + WINDOWED_AGGREGATES + ":" + WINDOWED_AGGREGATES + "}";
+    public static final String EVENT_COUNTS_PROPERTY = PREFIX + EVENT_COUNTS + ":" + EVENT_COUNTS + "}";
+    public static final String CLICK_COUNTS_PROPERTY = PREFIX + CLICK_COUNTS + ":" + CLICK_COUNTS + "}";
+    public static final String TOP_PAGES_PROPERTY = PREFIX + TOP_PAGES + ":" + TOP_PAGES + "}";
+    public static final String WORD_TOTALS_PROPERTY = PREFIX + WORD_TOTALS + ":" + WORD_TOTALS + "}";
+    public static final String ENRICHED_CLICKS_PROPERTY = PREFIX + ENRICHED_CLICKS + ":" + ENRICHED_CLICKS + "}";
+    public static final String CLICK_PURCHASES_PROPERTY = PREFIX + CLICK_PURCHASES + ":" + CLICK_PURCHASES + "}";
+    public static final String USER_SESSIONS_PROPERTY = PREFIX + USER_SESSIONS + ":" + USER_SESSIONS + "}";
+    public static final String DEVICE_AVERAGES_PROPERTY = PREFIX + DEVICE_AVERAGES + ":" + DEVICE_AVERAGES + "}";
     public static final String TEMPERATURE_ALERTS_PROPERTY = PREFIX + TEMPERATURE_ALERTS + ":" + TEMPERATURE_ALERTS + "}";
     public static final String FRAUD_ALERTS_PROPERTY = PREFIX + FRAUD_ALERTS + ":" + FRAUD_ALERTS + "}";
     public static final String DEAD_LETTER_QUEUE_PROPERTY = PREFIX + DEAD_LETTER_QUEUE + ":" + DEAD_LETTER_QUEUE + "}";

@@ -3,6 +3,7 @@ package dev.pulse.local;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -24,14 +25,39 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param port the client port, or 0 for any free port
      */
     public static EmbeddedKafka start(int port) throws Exception {
+        Map<String, String> overrides = new HashMap<>();
+        if (port != 0) {
+            // Pin the client listener; the controller's port stays free.
+            overrides.put("listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0");
+        }
+        return start(overrides);
+    }
+
+    /**
+     * Starts a cluster whose client listener takes SASL/PLAIN only, with these users and passwords
+     * (the broker itself logs in as the first user).
+     */
+    public static EmbeddedKafka startWithSaslPlain(Map<String, String> users) throws Exception {
+        Map.Entry<String, String> self = users.entrySet().iterator().next();
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
+            .append(" username=\"").append(self.getKey()).append("\" password=\"").append(self.getValue()).append('"');
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        jaas.append(';');
+        return start(Map.of(
+            "listener.security.protocol.map", "EXTERNAL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "sasl.enabled.mechanisms", "PLAIN",
+            "sasl.mechanism.inter.broker.protocol", "PLAIN",
+            "listener.name.external.plain.sasl.jaas.config", jaas.toString()));
+    }
+
+    private static EmbeddedKafka start(Map<String, String> brokerOverrides) throws Exception {
         TestKitNodes.Builder nodes = new TestKitNodes.Builder()
             .setCombined(true)
             .setNumBrokerNodes(1)
             .setNumControllerNodes(1);
-        if (port != 0) {
-            // The combined node takes broker id 0; pin its client listener, keep the controller's port free.
-            nodes.setPerServerProperties(Map.of(0, Map.of(
-                "listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0")));
+        if (!brokerOverrides.isEmpty()) {
+            // The combined node has id 0; its own properties win over the test kit's defaults.
+            nodes.setPerServerProperties(Map.of(0, brokerOverrides));
         }
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build());
         // A one-broker cluster: every internal topic has a single replica.

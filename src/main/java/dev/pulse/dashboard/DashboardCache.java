@@ -1,0 +1,174 @@
+package dev.pulse.dashboard;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.json.JsonMapper;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * The Redis cache in front of every dashboard read.
+ *
+ * <p>An answer is cached under the current version of the group of state it shows (a word, a
+ * user's sessions, the alert list…). {@link DashboardFeedListener} bumps a group's version whenever
+ * that state changes, so a cached answer is never served after a change it does not show; the TTL
+ * only bounds how long an unused entry occupies memory. One Lua call reads the version and the
+ * entry together.
+ *
+ * <p>When Redis does not answer, reads are computed from the service's own state and say so
+ * ({@code "source": "state"}); the next read tries Redis again, so caching resumes by itself.
+ */
+@Singleton
+public class DashboardCache {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DashboardCache.class);
+    private static final String PREFIX = "pulse:dash:";
+    private static final String READ_SCRIPT = """
+        local version = redis.call('GET', KEYS[1]) or '0'
+        return {version, redis.call('GET', ARGV[1] .. version .. ':' .. ARGV[2])}
+        """;
+
+    private final StatefulRedisConnection<String, String> redis;
+    private final JsonMapper jsonMapper;
+    private final long ttlMillis;
+    private final MeterRegistry meters;
+    private final Map<String, Counter[]> counters = new ConcurrentHashMap<>();
+    private final AtomicBoolean available = new AtomicBoolean(true);
+    private volatile String readSha;
+
+    public DashboardCache(StatefulRedisConnection<String, String> redis, JsonMapper jsonMapper,
+                          DashboardProperties properties, MeterRegistry meters) {
+        this.redis = redis;
+        this.jsonMapper = jsonMapper;
+        this.ttlMillis = properties.cacheTtl().toMillis();
+        this.meters = meters;
+    }
+
+    /**
+     * The answer for {@code entry} of {@code group}: from Redis when a current one is cached, else
+     * computed by {@code state} (which must include {@code as_of}) and cached for the next reader.
+     *
+     * @param endpoint names the counters of hits and misses
+     * @return the JSON body, with {@code source} set to {@code cache} or {@code state}
+     */
+    public String read(String endpoint, String group, String entry, Supplier<Map<String, Object>> state) {
+        String version = null;
+        try {
+            List<Object> found = redis.sync().evalsha(readSha(), ScriptOutputType.MULTI,
+                new String[] {versionKey(group)}, PREFIX + "e:" + group + ":", entry);
+            version = (String) found.get(0);
+            String cached = (String) found.get(1);
+            markAvailable(true);
+            if (cached != null) {
+                count(endpoint, 0);
+                return cached;
+            }
+        } catch (RuntimeException redisDown) {
+            readSha = null; // reloaded on the next read: Redis may have restarted without its scripts
+            markAvailable(false);
+        }
+        count(endpoint, 1);
+        Map<String, Object> answer = state.get();
+        if (version != null) {
+            store(group, version, entry, answer);
+        }
+        return json(withSource(answer, "state"));
+    }
+
+    /** An answer computed from state and not cached: for a question another instance forwarded. */
+    public String compute(Supplier<Map<String, Object>> state) {
+        return json(withSource(state.get(), "state"));
+    }
+
+    /** Marks the groups' cached answers out of date: the state they show has changed. */
+    public void changed(Collection<String> groups) {
+        if (groups.isEmpty()) {
+            return;
+        }
+        try {
+            var async = redis.async();
+            var replies = groups.stream().map(g -> async.incr(versionKey(g))).toList();
+            for (var reply : replies) {
+                reply.get(5, TimeUnit.SECONDS);
+            }
+            markAvailable(true);
+        } catch (Exception e) {
+            // With Redis away nothing is served from it; entries written before are superseded by TTL
+            // and by the versions bumped after it returns.
+            markAvailable(false);
+        }
+    }
+
+    /** Whether the last exchange with Redis worked. */
+    public boolean available() {
+        return available.get();
+    }
+
+    private void store(String group, String version, String entry, Map<String, Object> answer) {
+        try {
+            redis.async().psetex(PREFIX + "e:" + group + ":" + version + ":" + entry, ttlMillis,
+                json(withSource(answer, "cache")));
+        } catch (RuntimeException e) {
+            markAvailable(false);
+        }
+    }
+
+    private String readSha() {
+        String sha = readSha;
+        if (sha == null) {
+            sha = redis.sync().scriptLoad(READ_SCRIPT);
+            readSha = sha;
+        }
+        return sha;
+    }
+
+    private void markAvailable(boolean now) {
+        boolean before = available.getAndSet(now);
+        if (before != now) {
+            if (now) {
+                LOG.info("Redis answers again: dashboard reads are cached again");
+            } else {
+                LOG.warn("Redis does not answer: dashboard reads come from the service's own state");
+            }
+        }
+    }
+
+    private void count(String endpoint, int missIndex) {
+        counters.computeIfAbsent(endpoint, e -> new Counter[] {
+            Counter.builder("pulse.cache.hits").tag("endpoint", e).description("dashboard reads answered from Redis").register(meters),
+            Counter.builder("pulse.cache.misses").tag("endpoint", e).description("dashboard reads answered from state").register(meters)
+        })[missIndex].increment();
+    }
+
+    private static String versionKey(String group) {
+        return PREFIX + "v:" + group;
+    }
+
+    private static Map<String, Object> withSource(Map<String, Object> answer, String source) {
+        Map<String, Object> body = new LinkedHashMap<>(answer);
+        body.put("source", source);
+        return body;
+    }
+
+    private String json(Object value) {
+        try {
+            return jsonMapper.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.pulse.dashboard;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Error;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Produces;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+
+import java.util.Map;
+
+/**
+ * The dashboard's read API ({@code GET /api/…}). Every answer is a JSON object with {@code as_of}
+ * (epoch ms of the state shown) and {@code source} ({@code cache} or {@code state}); lists stand
+ * under {@code items}, newest or largest first. A parameter out of range is a 400 with the reason.
+ */
+@Controller("/api")
+@Produces(MediaType.APPLICATION_JSON)
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class DashboardController {
+
+    private static final int DEFAULT_LIMIT = 100;
+
+    private final ListsService lists;
+    private final StatsService stats;
+
+    public DashboardController(ListsService lists, StatsService stats) {
+        this.lists = lists;
+        this.stats = stats;
+    }
+
+    /** Records held per input topic (not in the contract: the web page's events-per-second source). */
+    @Get("/stats")
+    public Map<String, Object> stats() throws Exception {
+        return stats.inputCounts();
+    }
+
+    @Get("/alerts")
+    public String alerts(@Nullable @QueryValue String type, @Nullable @QueryValue String state,
+                         @Nullable @QueryValue Integer limit) {
+        return lists.alerts(type, state, BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
+    }
+
+    @Get("/conversions")
+    public String conversions(@Nullable @QueryValue Integer limit) {
+        return lists.conversions(BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
+    }
+
+    @Get("/users/{user}/clicks/enriched")
+    public String enrichedClicks(@PathVariable String user, @Nullable @QueryValue Integer limit) {
+        return lists.enrichedClicks(user, BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
+    }
+
+    @Error(exception = BadParameterException.class, global = true)
+    public HttpResponse<Map<String, String>> badParameter(BadParameterException e) {
+        return HttpResponse.badRequest(Map.of("error", e.getMessage()));
+    }
+}

@@ -1,0 +1,125 @@
+package dev.pulse.dashboard;
+
+import dev.pulse.kafka.TopicNames;
+import dev.pulse.kafka.Topics;
+import io.micronaut.configuration.kafka.ConsumerSeekAware;
+import io.micronaut.configuration.kafka.annotation.KafkaListener;
+import io.micronaut.configuration.kafka.annotation.OffsetReset;
+import io.micronaut.configuration.kafka.annotation.Topic;
+import io.micronaut.configuration.kafka.seek.KafkaSeekOperation;
+import io.micronaut.configuration.kafka.seek.KafkaSeeker;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.json.tree.JsonNode;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Follows Pulse's output topics on every instance (a group of its own per instance, starting a
+ * little before the end of each partition) to keep {@link RecentEvents} current and to mark cached
+ * dashboard answers out of date the moment the state they show changes.
+ *
+ * <p>In: every aggregate, join and alert output topic, {@code read_committed}. Out: nothing on
+ * Kafka; version bumps in Redis. A record it cannot read is logged and skipped: these topics are
+ * Pulse's own output, and the dashboard must not stop over one of them.
+ */
+@KafkaListener(uniqueGroupId = true, groupId = "pulse-dashboard", offsetReset = OffsetReset.LATEST,
+    isolation = IsolationLevel.READ_COMMITTED, batch = true)
+public class DashboardFeedListener implements ConsumerSeekAware {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DashboardFeedListener.class);
+
+    private final RecentEvents recent;
+    private final DashboardCache cache;
+    private final JsonMapper jsonMapper;
+    private final TopicNames topics;
+    private final int replay;
+
+    public DashboardFeedListener(RecentEvents recent, DashboardCache cache, JsonMapper jsonMapper, TopicNames topics,
+                                 DashboardProperties properties) {
+        this.recent = recent;
+        this.cache = cache;
+        this.jsonMapper = jsonMapper;
+        this.topics = topics;
+        this.replay = properties.replayPerPartition();
+    }
+
+    @Topic({Topics.WORD_TOTALS_PROPERTY, Topics.AGGREGATED_TOPIC_PROPERTY, Topics.WINDOWED_AGGREGATES_PROPERTY,
+        Topics.EVENT_COUNTS_PROPERTY, Topics.CLICK_COUNTS_PROPERTY, Topics.TOP_PAGES_PROPERTY,
+        Topics.USER_SESSIONS_PROPERTY, Topics.DEVICE_AVERAGES_PROPERTY, Topics.TEMPERATURE_ALERTS_PROPERTY,
+        Topics.FRAUD_ALERTS_PROPERTY, Topics.CLICK_PURCHASES_PROPERTY, Topics.ENRICHED_CLICKS_PROPERTY})
+    public void receive(List<ConsumerRecord<String, String>> records) {
+        Set<String> changed = new LinkedHashSet<>();
+        for (ConsumerRecord<String, String> record : records) {
+            try {
+                apply(record, changed);
+            } catch (RuntimeException e) {
+                LOG.warn("dashboard feed skipped {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                    e.toString());
+            }
+        }
+        cache.changed(changed);
+    }
+
+    private void apply(ConsumerRecord<String, String> record, Set<String> changed) {
+        String topic = record.topic();
+        String key = record.key() == null ? "" : record.key();
+        if (topic.equals(topics.resolve(Topics.WORD_TOTALS))) {
+            changed.add(CacheGroups.word(key));
+            changed.add(CacheGroups.WORDS);
+        } else if (topic.equals(topics.resolve(Topics.AGGREGATED_TOPIC))) {
+            changed.add(CacheGroups.CATEGORIES);
+            changed.add(CacheGroups.categoryWindows(key));
+        } else if (topic.equals(topics.resolve(Topics.WINDOWED_AGGREGATES))) {
+            changed.add(CacheGroups.categoryWindows(key));
+        } else if (topic.equals(topics.resolve(Topics.EVENT_COUNTS))) {
+            changed.add(CacheGroups.EVENT_COUNTS);
+        } else if (topic.equals(topics.resolve(Topics.CLICK_COUNTS))) {
+            changed.add(CacheGroups.homeClicks(key));
+        } else if (topic.equals(topics.resolve(Topics.TOP_PAGES))) {
+            changed.add(CacheGroups.PAGES);
+        } else if (topic.equals(topics.resolve(Topics.USER_SESSIONS))) {
+            changed.add(CacheGroups.sessions(key));
+        } else if (topic.equals(topics.resolve(Topics.DEVICE_AVERAGES))) {
+            changed.add(CacheGroups.device(key));
+            changed.add(CacheGroups.DEVICES);
+        } else if (topic.equals(topics.resolve(Topics.TEMPERATURE_ALERTS))) {
+            recent.temperatureAlert(key, json(record.value()));
+            changed.add(CacheGroups.ALERTS);
+            changed.add(CacheGroups.device(key));
+        } else if (topic.equals(topics.resolve(Topics.FRAUD_ALERTS))) {
+            recent.fraudAlert(json(record.value()));
+            changed.add(CacheGroups.ALERTS);
+        } else if (topic.equals(topics.resolve(Topics.CLICK_PURCHASES))) {
+            recent.conversion(json(record.value()));
+            changed.add(CacheGroups.CONVERSIONS);
+        } else if (topic.equals(topics.resolve(Topics.ENRICHED_CLICKS))) {
+            recent.enrichedClick(key, json(record.value()));
+            changed.add(CacheGroups.enrichedClicks(key));
+        }
+    }
+
+    private JsonNode json(String value) {
+        try {
+            return jsonMapper.readValue(value, JsonNode.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions, KafkaSeeker seeker) {
+        // Start a little before the end, so recent alerts and matches are there right after start-up.
+        for (TopicPartition partition : partitions) {
+            seeker.perform(KafkaSeekOperation.seekRelativeToEnd(partition, replay));
+        }
+    }
+}

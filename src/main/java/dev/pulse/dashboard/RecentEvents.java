@@ -1,0 +1,123 @@
+package dev.pulse.dashboard;
+
+import io.micronaut.json.tree.JsonNode;
+import jakarta.inject.Singleton;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * This instance's own view of the latest alerts, conversions and enriched clicks, filled by
+ * {@link DashboardFeedListener} from the output topics (every instance reads every partition). It
+ * is what list reads answer from when Redis has no current answer. Bounded in size.
+ */
+@Singleton
+public class RecentEvents {
+
+    private static final int USERS_KEPT = 10_000;
+    private static final int CLICKS_PER_USER = 100;
+
+    private final int limit;
+    private final Deque<JsonNode> temperatureAlerts = new ArrayDeque<>();
+    private final Deque<JsonNode> fraudAlerts = new ArrayDeque<>();
+    private final Deque<JsonNode> conversions = new ArrayDeque<>();
+    private final Map<String, String> deviceAlertState = new LinkedHashMap<>();
+    private final Map<String, JsonNode> openAlerts = new LinkedHashMap<>();
+    private final Map<String, Deque<JsonNode>> clicksByUser = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Deque<JsonNode>> eldest) {
+            return size() > USERS_KEPT;
+        }
+    };
+
+    public RecentEvents(DashboardProperties properties) {
+        this.limit = properties.recentLimit();
+    }
+
+    public synchronized void temperatureAlert(String deviceId, JsonNode alert) {
+        push(temperatureAlerts, alert, limit);
+        JsonNode state = alert.get("state");
+        boolean raised = state != null && "RAISED".equals(state.coerceStringValue());
+        deviceAlertState.put(deviceId, raised ? "RAISED" : "NORMAL");
+        if (raised) {
+            openAlerts.put(deviceId, alert);
+        } else {
+            openAlerts.remove(deviceId);
+        }
+    }
+
+    public synchronized void fraudAlert(JsonNode alert) {
+        push(fraudAlerts, alert, limit);
+    }
+
+    public synchronized void conversion(JsonNode match) {
+        push(conversions, match, limit);
+    }
+
+    public synchronized void enrichedClick(String user, JsonNode click) {
+        push(clicksByUser.computeIfAbsent(user, u -> new ArrayDeque<>()), click, Math.min(limit, CLICKS_PER_USER));
+    }
+
+    /** Temperature alerts (and fraud alerts, unless {@code temperatureOnly}), newest first. */
+    public synchronized List<JsonNode> alerts(boolean temperature, boolean fraud, int max) {
+        List<JsonNode> merged = new ArrayList<>();
+        if (temperature) {
+            merged.addAll(temperatureAlerts);
+        }
+        if (fraud) {
+            merged.addAll(fraudAlerts);
+        }
+        merged.sort((a, b) -> Double.compare(timestamp(b), timestamp(a)));
+        return List.copyOf(merged.subList(0, Math.min(max, merged.size())));
+    }
+
+    /** Temperature alerts RAISED and not yet CLEARED, newest first. */
+    public synchronized List<JsonNode> openAlerts(int max) {
+        List<JsonNode> open = new ArrayList<>(openAlerts.values());
+        open.sort((a, b) -> Double.compare(timestamp(b), timestamp(a)));
+        return List.copyOf(open.subList(0, Math.min(max, open.size())));
+    }
+
+    /** {@code RAISED} or {@code NORMAL}. */
+    public synchronized String alertState(String deviceId) {
+        return deviceAlertState.getOrDefault(deviceId, "NORMAL");
+    }
+
+    public synchronized List<JsonNode> conversions(int max) {
+        return newest(conversions, max, x -> true);
+    }
+
+    public synchronized List<JsonNode> enrichedClicks(String user, int max) {
+        Deque<JsonNode> clicks = clicksByUser.get(user);
+        return clicks == null ? List.of() : newest(clicks, max, x -> true);
+    }
+
+    private static void push(Deque<JsonNode> deque, JsonNode item, int max) {
+        deque.addFirst(item);
+        while (deque.size() > max) {
+            deque.removeLast();
+        }
+    }
+
+    private static List<JsonNode> newest(Deque<JsonNode> deque, int max, Predicate<JsonNode> filter) {
+        List<JsonNode> out = new ArrayList<>(Math.min(max, deque.size()));
+        for (Iterator<JsonNode> it = deque.iterator(); it.hasNext() && out.size() < max; ) {
+            JsonNode item = it.next();
+            if (filter.test(item)) {
+                out.add(item);
+            }
+        }
+        return out;
+    }
+
+    private static double timestamp(JsonNode item) {
+        JsonNode ts = item.get("timestamp");
+        return ts != null && ts.isNumber() ? ts.getDoubleValue() : 0;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.pulse.dashboard;
+
+import dev.pulse.kafka.Topics;
+import dev.pulse.support.KafkaTestClient;
+import dev.pulse.support.RealServers;
+import dev.pulse.support.TestServers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.annotation.Client;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The dashboard's cache against real Kafka and Redis: answers from state, then from Redis, replaced
+ * the moment what they show changes, served from state while Redis is away and cached again after.
+ */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardCacheIntegrationTest implements RealServers {
+
+    @Inject
+    @Client("/")
+    HttpClient http;
+
+    @Inject
+    JsonMapper json;
+
+    @Inject
+    MeterRegistry meters;
+
+    private final KafkaTestClient kafka = KafkaTestClient.forTestBroker();
+
+    @AfterAll
+    void closeClient() {
+        kafka.close();
+    }
+
+    @Test
+    void answersFromStateThenFromCacheAndReplacesTheAnswerWhenTheListChanges() throws Exception {
+        String user = "u-" + UUID.randomUUID();
+        kafka.send(Topics.ENRICHED_CLICKS, user, click(user, "/home"));
+        Map<?, ?> first = awaitItems("/api/users/" + user + "/clicks/enriched", 1);
+        assertEquals("state", first.get("source"));
+
+        double hitsBefore = hits("enriched-clicks");
+        Map<?, ?> second = get("/api/users/" + user + "/clicks/enriched");
+        assertEquals("cache", second.get("source"));
+        assertEquals(first.get("items"), second.get("items"));
+        assertEquals(first.get("as_of"), second.get("as_of"), "the cached answer shows the same state");
+        assertEquals(hitsBefore + 1, hits("enriched-clicks"), 0.0);
+
+        kafka.send(Topics.ENRICHED_CLICKS, user, click(user, "/cart"));
+        Map<?, ?> third = awaitItems("/api/users/" + user + "/clicks/enriched", 2);
+        assertEquals("state", third.get("source"), "a change replaces the cached answer at once, not after a TTL");
+        assertEquals("/cart", ((Map<?, ?>) ((List<?>) third.get("items")).get(0)).get("page"), "newest first");
+    }
+
+    @Test
+    void servesFromStateWhileRedisIsDownAndCachesAgainWhenItReturns() throws Exception {
+        String match = "p-" + UUID.randomUUID();
+        kafka.send(Topics.CLICK_PURCHASES, "alice", "{\"user\": \"alice\", \"clicked_product\": \"" + match
+            + "\", \"purchased_product\": \"" + match + "\", \"time_diff\": 60}");
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/api/conversions?limit=1000").toString().contains(match));
+
+        TestServers.redis().stop();
+        try {
+            Map<?, ?> down = get("/api/conversions?limit=1000");
+            assertEquals("state", down.get("source"));
+            assertTrue(down.toString().contains(match), "the answer is complete without Redis");
+        } finally {
+            TestServers.redis().start();
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+            .until(() -> "cache".equals(get("/api/conversions?limit=1000").get("source")));
+    }
+
+    @Test
+    void openAlertsAreTheRaisedOnesNotYetCleared() throws Exception {
+        String device = "d-" + UUID.randomUUID();
+        String other = "d-" + UUID.randomUUID();
+        kafka.send(Topics.TEMPERATURE_ALERTS, device, alert(device, "RAISED", 1));
+        kafka.send(Topics.TEMPERATURE_ALERTS, other, alert(other, "RAISED", 2));
+        kafka.send(Topics.TEMPERATURE_ALERTS, other, alert(other, "CLEARED", 3));
+        await().atMost(Duration.ofSeconds(30))
+            .until(() -> get("/api/alerts?type=temperature&state=all&limit=1000").toString().contains("CLEARED"));
+
+        String open = get("/api/alerts?type=temperature&state=open&limit=1000").toString();
+        assertTrue(open.contains(device), open);
+        assertTrue(!open.contains(other), "a cleared excursion is not open: " + open);
+        List<?> fraudOpen = (List<?>) get("/api/alerts?type=fraud&state=open").get("items");
+        assertEquals(List.of(), fraudOpen, "fraud alerts are never open");
+    }
+
+    @Test
+    void rejectsParametersOutOfRangeWithTheReason() {
+        for (String path : List.of("/api/conversions?limit=0", "/api/conversions?limit=1001",
+            "/api/alerts?type=weather", "/api/alerts?state=closed", "/api/users/x/clicks/enriched?limit=5000")) {
+            HttpClientResponseException e = assertThrows(HttpClientResponseException.class,
+                () -> http.toBlocking().retrieve(HttpRequest.GET(path), String.class), path);
+            assertEquals(HttpStatus.BAD_REQUEST, e.getStatus(), path);
+            assertTrue(e.getResponse().getBody(Map.class).orElseThrow().get("error").toString().contains("'"), path);
+        }
+    }
+
+    private Map<?, ?> awaitItems(String path, int count) {
+        Map<?, ?>[] last = new Map<?, ?>[1];
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            last[0] = get(path);
+            return ((List<?>) last[0].get("items")).size() >= count;
+        });
+        return last[0];
+    }
+
+    private Map<?, ?> get(String path) throws Exception {
+        return json.readValue(http.toBlocking().retrieve(HttpRequest.GET(path), String.class), Map.class);
+    }
+
+    private double hits(String endpoint) {
+        var counter = meters.find("pulse.cache.hits").tag("endpoint", endpoint).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static String click(String user, String page) {
+        return "{\"user\": \"" + user + "\", \"page\": \"" + page + "\", \"product\": null, \"timestamp\": 1700000000,"
+            + " \"user_name\": null, \"user_age\": null}";
+    }
+
+    private static String alert(String device, String state, int second) {
+        return "{\"alert_id\": \"temp-" + device + "-1\", \"device_id\": \"" + device + "\", \"state\": \"" + state
+            + "\", \"temperature\": 55.0, \"threshold\": 50.0, \"timestamp\": " + (1_700_000_000 + second) + "}";
+    }
+}
