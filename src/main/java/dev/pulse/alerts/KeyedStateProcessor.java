@@ -1,0 +1,181 @@
+package dev.pulse.alerts;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.serde.annotation.Serdeable;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Applies a per-entity state machine to the records of one partition, with the state in a {@link StateStore}, so
+ * that a batch read again after a crash or rebalance gives exactly the outputs it gave the first time.
+ *
+ * <p>Next to the entity states the store holds the partition's progress: the last offset applied and the outputs
+ * of the offsets not yet known to be committed to Kafka (those at or after the first offset of the current batch,
+ * which is where the consumer resumed, so everything before it is committed). A record at or below the progress
+ * offset is a redelivery: it changes no state and yields the outputs remembered for it. Progress and states are
+ * written in one compare-and-set, so two instances never both apply a record.
+ *
+ * @param <I> the decoded input
+ */
+public final class KeyedStateProcessor<I> {
+
+    /** One record: where it came from, the entity it belongs to, and the decoded value. */
+    public record Item<I>(long offset, String entity, I input, long recordTimestampMs) {
+    }
+
+    /** What one input does to its entity: the new state ({@code null}: delete) and the outputs (JSON values). */
+    public record Step(String state, List<String> outputs) {
+        public static Step unchanged(String state) {
+            return new Step(state, List.of());
+        }
+    }
+
+    /** The pure state machine. {@code context} holds the values of {@link #contextKeys}, for read-only settings. */
+    @FunctionalInterface
+    public interface Transition<I> {
+        Step apply(I input, Item<I> item, String state, Map<String, String> context);
+    }
+
+    /** An output and the entity (the output's key) it belongs to. */
+    @Serdeable
+    public record Output(@JsonProperty("entity") String entity, @JsonProperty("value") String value) {
+    }
+
+    /** Raised when other writers kept winning the compare-and-set; the batch is retried as a transient failure. */
+    public static final class ConcurrentUpdateException extends RuntimeException {
+        ConcurrentUpdateException(String message) {
+            super(message);
+        }
+    }
+
+    @Serdeable
+    record Progress(@JsonProperty("offset") long offset, @JsonProperty("memo") Map<String, List<Output>> memo) {
+    }
+
+    private static final int ATTEMPTS = 5;
+
+    private final StateStore store;
+    private final JsonMapper json;
+    private final String namespace;
+    private final java.util.function.Function<String, List<String>> contextKeys;
+
+    /**
+     * @param namespace   key prefix, e.g. {@code pulse:temperature}
+     * @param contextKeys read-only keys an entity's transition reads (e.g. its threshold override)
+     */
+    public KeyedStateProcessor(StateStore store, JsonMapper json, String namespace,
+                               java.util.function.Function<String, List<String>> contextKeys) {
+        this.store = store;
+        this.json = json;
+        this.namespace = namespace;
+        this.contextKeys = contextKeys;
+    }
+
+    public String stateKey(String entity) {
+        return namespace + ":state:" + entity;
+    }
+
+    public String progressKey(String topic, int partition) {
+        return namespace + ":progress:" + topic + ":" + partition;
+    }
+
+    /**
+     * @param items the partition's records of this batch, in offset order
+     * @return the outputs, in input order
+     */
+    public List<Output> process(String topic, int partition, List<Item<I>> items, Transition<I> transition) {
+        if (items.isEmpty()) {
+            return List.of();
+        }
+        String progressKey = progressKey(topic, partition);
+        Set<String> stateKeys = new LinkedHashSet<>();
+        Set<String> readOnly = new LinkedHashSet<>();
+        for (Item<I> item : items) {
+            stateKeys.add(stateKey(item.entity()));
+            readOnly.addAll(contextKeys.apply(item.entity()));
+        }
+        long firstOffset = items.get(0).offset();
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            List<String> keys = new ArrayList<>(stateKeys.size() + readOnly.size() + 1);
+            keys.add(progressKey);
+            keys.addAll(stateKeys);
+            keys.addAll(readOnly);
+            Map<String, String> loaded = store.getAll(keys);
+            Progress progress = readProgress(loaded.get(progressKey));
+            Map<String, String> states = new HashMap<>();
+            for (String key : stateKeys) {
+                states.put(key, loaded.get(key));
+            }
+            TreeMap<Long, List<Output>> memo = new TreeMap<>();
+            progress.memo().forEach((offset, outputs) -> {
+                long o = Long.parseLong(offset);
+                if (o >= firstOffset) {
+                    memo.put(o, outputs);
+                }
+            });
+            List<Output> outputs = new ArrayList<>();
+            long last = progress.offset();
+            for (Item<I> item : items) {
+                if (item.offset() <= progress.offset()) {
+                    outputs.addAll(memo.getOrDefault(item.offset(), List.of()));
+                    continue;
+                }
+                String key = stateKey(item.entity());
+                Step step = transition.apply(item.input(), item, states.get(key), loaded);
+                states.put(key, step.state());
+                if (!step.outputs().isEmpty()) {
+                    List<Output> produced = step.outputs().stream().map(v -> new Output(item.entity(), v)).toList();
+                    memo.put(item.offset(), produced);
+                    outputs.addAll(produced);
+                }
+                last = Math.max(last, item.offset());
+            }
+            Map<String, String> expected = new HashMap<>();
+            Map<String, String> updates = new HashMap<>();
+            expected.put(progressKey, loaded.get(progressKey));
+            Map<String, List<Output>> memoOut = new TreeMap<>();
+            memo.forEach((offset, list) -> memoOut.put(Long.toString(offset), list));
+            updates.put(progressKey, write(new Progress(last, memoOut)));
+            for (String key : stateKeys) {
+                expected.put(key, loaded.get(key));
+                if (!java.util.Objects.equals(states.get(key), loaded.get(key))) {
+                    updates.put(key, states.get(key));
+                }
+            }
+            if (store.compareAndSet(expected, updates)) {
+                return outputs;
+            }
+        }
+        throw new ConcurrentUpdateException("state of " + topic + "-" + partition + " kept changing under us after "
+            + ATTEMPTS + " attempts");
+    }
+
+    private Progress readProgress(String value) {
+        if (value == null) {
+            return new Progress(-1, Map.of());
+        }
+        try {
+            Progress progress = json.readValue(value, Progress.class);
+            return progress.memo() == null ? new Progress(progress.offset(), Map.of()) : progress;
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable progress record " + value, e);
+        }
+    }
+
+    private String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.pulse.alerts;
+
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@link StateStore} on Redis: {@code MGET} to read, and one Lua script for compare-and-set, which Redis runs
+ * atomically, so two instances that process the same entity never both win (the loser re-reads and recomputes).
+ * Written keys expire after {@code pulse.alerts.state-ttl} without updates. Every call gives up after
+ * {@code pulse.alerts.redis-timeout} with a {@code RedisCommandTimeoutException} (the listener retries the batch),
+ * rather than waiting out a lost connection. Keys of one call may be anywhere in a single Redis (not Redis Cluster,
+ * where they would have to share a hash slot).
+ */
+@Singleton
+public class RedisStateStore implements StateStore {
+
+    // KEYS: every key compared or written. ARGV[1]: TTL ms (0 = none); then per key its expected value ('-' not
+    // compared, '0' absent, '1'..value) and its update ('-' unchanged, '0' delete, '1'..value).
+    static final String CAS_SCRIPT = """
+        local n = #KEYS
+        for i = 1, n do
+          local expected = ARGV[1 + i]
+          local op = string.sub(expected, 1, 1)
+          if op ~= '-' then
+            local current = redis.call('GET', KEYS[i])
+            if op == '0' then
+              if current then return 0 end
+            elseif current ~= string.sub(expected, 2) then
+              return 0
+            end
+          end
+        end
+        local ttl = tonumber(ARGV[1])
+        for i = 1, n do
+          local update = ARGV[1 + n + i]
+          local op = string.sub(update, 1, 1)
+          if op == '1' then
+            if ttl > 0 then
+              redis.call('SET', KEYS[i], string.sub(update, 2), 'PX', ttl)
+            else
+              redis.call('SET', KEYS[i], string.sub(update, 2))
+            end
+          elseif op == '0' then
+            redis.call('DEL', KEYS[i])
+          end
+        end
+        return 1
+        """;
+
+    private final StatefulRedisConnection<String, String> connection;
+    private final long ttlMillis;
+    private final Duration timeout;
+    private volatile String sha;
+
+    public RedisStateStore(StatefulRedisConnection<String, String> connection,
+                           @Value("${pulse.alerts.state-ttl:30d}") Duration ttl,
+                           @Value("${pulse.alerts.redis-timeout:5s}") Duration timeout) {
+        this.connection = connection;
+        this.ttlMillis = ttl.toMillis();
+        this.timeout = timeout;
+    }
+
+    private <T> T await(RedisFuture<T> future) {
+        return LettuceFutures.awaitOrCancel(future, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Map<String, String> getAll(Collection<String> keys) {
+        Map<String, String> values = new HashMap<>();
+        if (keys.isEmpty()) {
+            return values;
+        }
+        for (KeyValue<String, String> kv : await(connection.async().mget(keys.toArray(String[]::new)))) {
+            if (kv.hasValue()) {
+                values.put(kv.getKey(), kv.getValue());
+            }
+        }
+        return values;
+    }
+
+    @Override
+    public boolean compareAndSet(Map<String, String> expected, Map<String, String> updates) {
+        Set<String> keys = new LinkedHashSet<>(expected.keySet());
+        keys.addAll(updates.keySet());
+        List<String> args = new ArrayList<>(1 + 2 * keys.size());
+        args.add(Long.toString(ttlMillis));
+        for (String key : keys) {
+            args.add(!expected.containsKey(key) ? "-" : encode(expected.get(key)));
+        }
+        for (String key : keys) {
+            args.add(!updates.containsKey(key) ? "-" : encode(updates.get(key)));
+        }
+        Long result = eval(keys.toArray(String[]::new), args.toArray(String[]::new));
+        return result != null && result == 1L;
+    }
+
+    @Override
+    public void put(String key, String value) {
+        RedisAsyncCommands<String, String> redis = connection.async();
+        if (value == null) {
+            await(redis.del(key));
+        } else if (ttlMillis > 0) {
+            await(redis.psetex(key, ttlMillis, value));
+        } else {
+            await(redis.set(key, value));
+        }
+    }
+
+    private Long eval(String[] keys, String[] args) {
+        RedisAsyncCommands<String, String> redis = connection.async();
+        String loaded = sha;
+        if (loaded == null) {
+            loaded = sha = await(redis.scriptLoad(CAS_SCRIPT));
+        }
+        try {
+            return await(redis.<Long>evalsha(loaded, ScriptOutputType.INTEGER, keys, args));
+        } catch (RedisNoScriptException flushed) { // a restarted or flushed Redis forgot the script
+            sha = await(redis.scriptLoad(CAS_SCRIPT));
+            return await(redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args));
+        }
+    }
+
+    private static String encode(String value) {
+        return value == null ? "0" : "1" + value;
+    }
+}

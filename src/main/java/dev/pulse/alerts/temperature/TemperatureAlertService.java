@@ -1,0 +1,185 @@
+package dev.pulse.alerts.temperature;
+
+import dev.pulse.alerts.KeyedStateProcessor;
+import dev.pulse.alerts.KeyedStateProcessor.Item;
+import dev.pulse.alerts.KeyedStateProcessor.Output;
+import dev.pulse.alerts.KeyedStateProcessor.Step;
+import dev.pulse.alerts.StateStore;
+import dev.pulse.events.Decoded;
+import dev.pulse.events.DeviceThreshold;
+import dev.pulse.events.EventDecoder;
+import dev.pulse.events.SensorReading;
+import dev.pulse.kafka.DeadLetters;
+import dev.pulse.kafka.TopicNames;
+import dev.pulse.kafka.Topics;
+import dev.pulse.kafka.WireTime;
+import io.micronaut.json.JsonMapper;
+import jakarta.inject.Singleton;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The temperature alert state machine, per device: NORMAL → RAISED when a reading goes strictly above the
+ * device's threshold; RAISED → NORMAL (CLEARED) when a reading falls strictly below threshold − hysteresis;
+ * readings in between change nothing, so a temperature hovering at the threshold does not flap. Both alerts of
+ * an excursion carry {@code alert_id = temp-<device>-<event time (ms) of the reading that raised it>}.
+ *
+ * <p>State lives in the {@link StateStore} (see {@link KeyedStateProcessor} for why a redelivered batch gives
+ * the same alerts and no more). Readings are normalised by {@link EventDecoder#decodeSensor}: °C, event time
+ * from the reading, else the Kafka record time. Undecodable readings become dead letters.
+ */
+@Singleton
+public class TemperatureAlertService {
+
+    static final String NAMESPACE = "pulse:temperature";
+
+    private final EventDecoder decoder;
+    private final JsonMapper json;
+    private final DeadLetters deadLetters;
+    private final AlertProperties properties;
+    private final StateStore store;
+    private final KeyedStateProcessor<SensorReading> processor;
+    private final String alertsTopic;
+
+    public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetters deadLetters,
+                                   AlertProperties properties, StateStore store, TopicNames topics) {
+        this(decoder, json, deadLetters, properties, store, topics.resolve(Topics.TEMPERATURE_ALERTS));
+    }
+
+    public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetters deadLetters,
+                                   AlertProperties properties, StateStore store, String alertsTopic) {
+        this.decoder = decoder;
+        this.json = json;
+        this.deadLetters = deadLetters;
+        this.properties = properties;
+        this.store = store;
+        this.alertsTopic = alertsTopic;
+        this.processor = new KeyedStateProcessor<>(store, json, NAMESPACE, device -> List.of(thresholdKey(device)));
+    }
+
+    /** The Redis key of a device's run-time threshold override (JSON {@code {"threshold","hysteresis"}}). */
+    public static String thresholdKey(String deviceId) {
+        return NAMESPACE + ":threshold:" + deviceId;
+    }
+
+    /** The Redis key of a device's {@link DeviceAlertState}. */
+    public static String stateKey(String deviceId) {
+        return NAMESPACE + ":state:" + deviceId;
+    }
+
+    /**
+     * @param records one poll's readings from {@code real-time-data}
+     * @return the alerts and dead letters, in input order per partition
+     */
+    public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            byPartition.computeIfAbsent(record.topic() + "\u0000" + record.partition(), p -> new ArrayList<>()).add(record);
+        }
+        for (List<ConsumerRecord<byte[], byte[]>> partition : byPartition.values()) {
+            List<Item<SensorReading>> items = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> record : partition) {
+                Decoded<SensorReading> reading = decoder.decodeSensor(record.key(), record.value());
+                if (reading.isValid()) {
+                    items.add(new Item<>(record.offset(), reading.value().deviceId(), reading.value(), record.timestamp()));
+                } else {
+                    out.add(deadLetters.record(record, reading.error()));
+                }
+            }
+            ConsumerRecord<byte[], byte[]> first = partition.get(0);
+            for (Output alert : processor.process(first.topic(), first.partition(), items, this::step)) {
+                out.add(new ProducerRecord<>(alertsTopic, alert.entity().getBytes(StandardCharsets.UTF_8),
+                    alert.value().getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Applies {@code device-thresholds} records in order (key: device id; a null value restores the configured
+     * values). Applying one again is harmless: the last record of a device wins either way.
+     *
+     * @return dead letters for records without a device id or with a value that is not a threshold
+     */
+    public List<ProducerRecord<byte[], byte[]>> applyThresholds(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            String device = record.key() == null ? null : EventDecoder.utf8(record.key());
+            if (device == null || device.isBlank()) {
+                deadLetters.add(this.deadLetters.record(record, "expected the device id as the record key, got "
+                    + (record.key() == null ? "no key" : device == null ? "a key that is not UTF-8" : "a blank key")));
+                continue;
+            }
+            if (record.value() == null) {
+                store.put(thresholdKey(device), null);
+                continue;
+            }
+            Decoded<DeviceThreshold> threshold = decoder.decodeThreshold(record.value());
+            if (threshold.isValid()) {
+                store.put(thresholdKey(device), write(threshold.value()));
+            } else {
+                deadLetters.add(this.deadLetters.record(record, threshold.error()));
+            }
+        }
+        return deadLetters;
+    }
+
+    private Step step(SensorReading reading, Item<SensorReading> item, String stateJson, Map<String, String> context) {
+        String device = reading.deviceId();
+        long eventTime = reading.eventTimeMs() != null ? reading.eventTimeMs() : item.recordTimestampMs();
+        DeviceThreshold override = read(context.get(thresholdKey(device)), DeviceThreshold.class);
+        double threshold = override != null && override.threshold() != null ? override.threshold()
+            : properties.deviceThresholds().getOrDefault(device, properties.threshold());
+        double hysteresis = override != null && override.hysteresis() != null ? override.hysteresis()
+            : properties.deviceHysteresis().getOrDefault(device, properties.hysteresis());
+        DeviceAlertState state = read(stateJson, DeviceAlertState.class);
+        double t = reading.temperature();
+        List<String> alerts = new ArrayList<>(1);
+        DeviceAlertState next;
+        if (state == null || !state.raised()) {
+            if (t > threshold) {
+                String alertId = "temp-" + device + "-" + eventTime;
+                next = new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime, t, eventTime);
+                alerts.add(write(new TemperatureAlert(alertId, device, TemperatureAlert.RAISED, t, threshold,
+                    WireTime.epochSeconds(eventTime))));
+            } else {
+                next = new DeviceAlertState(DeviceAlertState.NORMAL, null, null, t, eventTime);
+            }
+        } else if (t < threshold - hysteresis) {
+            next = new DeviceAlertState(DeviceAlertState.NORMAL, null, null, t, eventTime);
+            alerts.add(write(new TemperatureAlert(state.alertId(), device, TemperatureAlert.CLEARED, t, threshold,
+                WireTime.epochSeconds(eventTime))));
+        } else {
+            next = new DeviceAlertState(TemperatureAlert.RAISED, state.alertId(), state.since(), t, eventTime);
+        }
+        return new Step(write(next), alerts);
+    }
+
+    private <T> T read(String value, Class<T> type) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return json.readValue(value, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable state " + value, e);
+        }
+    }
+
+    private String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.pulse.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Topic names and consumer groups of the listeners, unique to one test class, so tests sharing the JVM's broker
+ * never see each other's records.
+ */
+public final class IsolatedTopics {
+
+    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
+
+    public String name(String contractTopic) {
+        return contractTopic + "-" + suffix;
+    }
+
+    public String suffix() {
+        return suffix;
+    }
+
+    /** {@code pulse.topics.*} for the listeners' topics and {@code pulse.listeners.*.group-id} for their groups. */
+    public Map<String, String> properties() {
+        Map<String, String> properties = new HashMap<>();
+        for (String topic : new String[] {Topics.INPUT_TOPIC, Topics.OUTPUT_TOPIC, Topics.REAL_TIME_DATA,
+            Topics.DEVICE_THRESHOLDS, Topics.TEMPERATURE_ALERTS, Topics.TRANSACTIONS, Topics.FRAUD_ALERTS,
+            Topics.DEAD_LETTER_QUEUE}) {
+            properties.put("pulse.topics." + topic, name(topic));
+        }
+        for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud"}) {
+            properties.put("pulse.listeners." + listener + ".group-id", "it-" + listener + "-" + suffix);
+        }
+        properties.put("pulse.test.placeholder-topology", "true");
+        return properties;
+    }
+}
