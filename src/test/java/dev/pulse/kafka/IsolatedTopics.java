@@ -31,7 +31,6 @@ public final class IsolatedTopics {
         for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud"}) {
             properties.put("pulse.listeners." + listener + ".group-id", "it-" + listener + "-" + suffix);
         }
-        properties.put("pulse.test.placeholder-topology", "true");
         return properties;
     }
 }
