@@ -530,7 +530,10 @@ public class AggregatesTopology {
                                               java.util.function.Function<T, Long> eventTime, boolean tombstones) {
             KStream<String, byte[]> raw = builder.stream(topicName.apply(topic),
                 Consumed.with(strings, bytes).withName(name + "-source"));
-            return DecodeStep.decodeStream(raw, name, deadLetters, recordDecoder, eventTime, tombstones, jsonMapper);
+            // input-topic and real-time-data are read by listeners too, which dead-letter their bad records.
+            boolean listenerDeadLetters = topic.equals(Topics.INPUT_TOPIC) || topic.equals(Topics.REAL_TIME_DATA);
+            return DecodeStep.decodeStream(raw, name, listenerDeadLetters ? null : deadLetters, recordDecoder, eventTime,
+                tombstones, jsonMapper);
         }
 
         private Serde<UserEvent> userEventSerde() {

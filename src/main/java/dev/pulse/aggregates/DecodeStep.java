@@ -39,6 +39,9 @@ final class DecodeStep {
      * @param name       prefix of the names of the source, processors, branches and sink
      * @param eventTime  the decoded value's event time in epoch ms, {@code null} to keep the record's
      * @param tombstones whether a null value is a deletion passed on as null (compacted tables)
+     * @param deadLetterTopic where rejected records go; {@code null} when a listener that reads the same
+     *                   topic dead-letters them already (a rejected record is then only dropped here, so
+     *                   it reaches the dead-letter queue once)
      * @return the decoded records
      */
     static <T> KStream<String, T> decodeStream(KStream<String, byte[]> raw, String name, String deadLetterTopic,
@@ -46,6 +49,10 @@ final class DecodeStep {
                                                boolean tombstones, JsonMapper jsonMapper) {
         KStream<String, Parsed<T>> parsed = raw.processValues(
             () -> new DecodeProcessor<>(decoder, eventTime, tombstones, jsonMapper), Named.as(name + "-decode"));
+        if (deadLetterTopic == null) {
+            return parsed.filter((key, value) -> value.deadLetter() == null, Named.as(name + "-drop-invalid"))
+                .mapValues(Parsed::value, Named.as(name + "-decoded"));
+        }
         var branches = parsed.split(Named.as(name + "-"))
             .branch((key, value) -> value.deadLetter() != null, Branched.withConsumer(invalid -> invalid
                 .mapValues(Parsed::deadLetter, Named.as(name + "-dead-letter"))

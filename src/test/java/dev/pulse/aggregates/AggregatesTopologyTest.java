@@ -318,13 +318,15 @@ class AggregatesTopologyTest {
         try (Pulse pulse = new Pulse(AggregatesProperties.defaults())) {
             Map<String, String> bad = new java.util.LinkedHashMap<>();
             bad.put(Topics.WORD_COUNTS, "{\"word\": ");
-            bad.put(Topics.INPUT_TOPIC, "{\"value\": \"ten\", \"category\": \"A\"}");
             bad.put(Topics.USER_EVENTS, "[1, 2]");
             bad.put(Topics.USER_CLICKS, "{\"page\": \"/home\"}");
             bad.put(Topics.PURCHASES, "{\"user\": \"alice\", \"product\": \"p\", \"timestamp\": -5}");
-            bad.put(Topics.REAL_TIME_DATA, "Temperature: hot");
             bad.put(Topics.USER_PROFILES, "\"just a string\"");
             bad.forEach((topic, value) -> pulse.send(topic, "k", value, T0));
+            // The listeners that read these two topics dead-letter their bad records; the topology only
+            // drops them, so each reaches the dead-letter queue once.
+            pulse.send(Topics.INPUT_TOPIC, "k", "{\"value\": \"ten\", \"category\": \"A\"}", T0);
+            pulse.send(Topics.REAL_TIME_DATA, "k", "Temperature: hot", T0);
             pulse.sendBytes(Topics.WORD_COUNTS, "k", new byte[] {(byte) 0xC3, (byte) 0x28}, T0);
 
             List<TestRecord<String, String>> letters = pulse.readRecords(Topics.DEAD_LETTER_QUEUE);
@@ -346,7 +348,7 @@ class AggregatesTopologyTest {
                     assertEquals("value is not valid UTF-8", value.get("error").getStringValue());
                 }
             }
-            assertEquals("field 'value': expected a number, got string \"ten\"", errors.get(Topics.INPUT_TOPIC));
+            assertFalse(errors.containsKey(Topics.INPUT_TOPIC) || errors.containsKey(Topics.REAL_TIME_DATA), errors::toString);
             assertEquals("field 'user': expected a non-empty string, got nothing", errors.get(Topics.USER_CLICKS));
             assertTrue(errors.get(Topics.PURCHASES).startsWith("field 'timestamp'"), errors.get(Topics.PURCHASES));
             assertTrue(errors.get(Topics.WORD_COUNTS).startsWith("not valid JSON"), errors.get(Topics.WORD_COUNTS));
@@ -354,7 +356,9 @@ class AggregatesTopologyTest {
             // The same partitions go on with the next good record.
             pulse.send(Topics.WORD_COUNTS, "k", "still running", T0);
             pulse.send(Topics.USER_CLICKS, "k", click("alice", "/home", null, T0S), T0);
+            pulse.send(Topics.INPUT_TOPIC, "k", "{\"value\": 10, \"category\": \"A\"}", T0);
             assertEquals(List.of(KeyValue.pair("still", "1"), KeyValue.pair("running", "1")), pulse.read(Topics.WORD_TOTALS));
+            assertEquals(1, pulse.read(Topics.AGGREGATED_TOPIC).size(), "input-topic goes on after the dropped record");
             assertEquals(List.of(KeyValue.pair("alice", "1")), pulse.read(Topics.CLICK_COUNTS));
         }
     }
