@@ -1,0 +1,113 @@
+package dev.pulse.dashboard;
+
+import dev.pulse.aggregates.AggregateStores;
+import dev.pulse.kafka.Topics;
+import dev.pulse.support.KafkaTestClient;
+import dev.pulse.support.RealServers;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.runtime.server.EmbeddedServer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two Pulse instances share one Streams application, each holding part of the word counts: either
+ * one answers every word right (asking the other for the words it holds) and lists the top words of
+ * both.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardTwoInstancesIntegrationTest {
+
+    private final String id = UUID.randomUUID().toString().substring(0, 8);
+    private final List<ApplicationContext> instances = new ArrayList<>();
+    private final List<HttpClient> clients = new ArrayList<>();
+    private final Map<String, Integer> expected = new LinkedHashMap<>();
+    private KafkaTestClient kafka;
+
+    @BeforeAll
+    void startTwoInstances() throws IOException {
+        for (int i = 0; i < 2; i++) {
+            int port = freePort();
+            Map<String, Object> properties = new HashMap<>(RealServers.serverProperties());
+            properties.put("micronaut.server.port", port);
+            properties.put("kafka.streams.default.application.id", "pulse-two-instances-" + id);
+            properties.put("pulse.topics." + Topics.WORD_COUNTS, "word-counts-two-" + id);
+            properties.put("pulse.topics." + Topics.WORD_TOTALS, "word-totals-two-" + id);
+            for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud"}) {
+                properties.put("pulse.listeners." + listener + ".enabled", "false");
+            }
+            ApplicationContext context = ApplicationContext.builder().environments("test").properties(properties).start();
+            context.getBean(EmbeddedServer.class).start();
+            instances.add(context);
+            clients.add(HttpClient.create(new URL("http://localhost:" + port)));
+        }
+        kafka = KafkaTestClient.forTestBroker();
+        for (int w = 0; w < 30; w++) {
+            String word = "w" + w + "x" + id;
+            expected.put(word, 1 + w % 3);
+            for (int n = 0; n < 1 + w % 3; n++) {
+                kafka.send("word-counts-two-" + id, null, "{\"word\": \"" + word + "\"}");
+            }
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        clients.forEach(HttpClient::close);
+        instances.forEach(ApplicationContext::close);
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void eitherInstanceAnswersEveryWordAndTheTopWordsOfBoth() throws Exception {
+        JsonMapper json = instances.get(0).getBean(JsonMapper.class);
+        KafkaStreams first = instances.get(0).getBean(KafkaStreams.class);
+        int secondPort = instances.get(1).getBean(EmbeddedServer.class).getPort();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() ->
+            instances.stream().allMatch(c -> c.getBean(KafkaStreams.class).state() == KafkaStreams.State.RUNNING)
+                && expected.keySet().stream().anyMatch(word -> first.queryMetadataForKey(AggregateStores.WORD_COUNTS,
+                    word, Serdes.String().serializer()).activeHost().port() == secondPort));
+
+        for (HttpClient client : clients) {
+            for (Map.Entry<String, Integer> word : expected.entrySet()) {
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                    Map<?, ?> answer = json.readValue(client.toBlocking().retrieve("/api/words/" + word.getKey()), Map.class);
+                    assertEquals(word.getValue(), ((Number) answer.get("count")).intValue(), word.getKey());
+                });
+            }
+            Map<?, ?> top = json.readValue(client.toBlocking().retrieve("/api/words?top=1000"), Map.class);
+            List<?> items = (List<?>) top.get("items");
+            for (String word : expected.keySet()) {
+                assertTrue(items.toString().contains(word), word + " listed by both instances");
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
