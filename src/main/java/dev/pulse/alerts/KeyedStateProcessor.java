@@ -4,15 +4,23 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.annotation.Serdeable;
 
+import dev.pulse.events.Decoded;
+import dev.pulse.kafka.DeadLetters;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Applies a per-entity state machine to the records of one partition, with the state in a {@link StateStore}, so
@@ -86,6 +94,44 @@ public final class KeyedStateProcessor<I> {
 
     public String progressKey(String topic, int partition) {
         return namespace + ":progress:" + topic + ":" + partition;
+    }
+
+    /**
+     * One poll's records of an entity-keyed topic: decodes each, sends the ones that do not decode to the
+     * dead-letter queue, runs the others through {@link #process} partition by partition, and keys each output by
+     * its entity.
+     *
+     * @param decode      a record's input, or the reason it is rejected
+     * @param entity      the entity an input belongs to (the state key and the output key)
+     * @param outputTopic where the outputs go
+     * @return outputs and dead letters, in input order per partition
+     */
+    public List<ProducerRecord<byte[], byte[]>> processBatch(List<ConsumerRecord<byte[], byte[]>> records,
+                                                            Function<ConsumerRecord<byte[], byte[]>, Decoded<I>> decode,
+                                                            Function<I, String> entity, Transition<I> transition,
+                                                            String outputTopic, DeadLetters deadLetters) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            byPartition.computeIfAbsent(record.topic() + "\u0000" + record.partition(), p -> new ArrayList<>()).add(record);
+        }
+        for (List<ConsumerRecord<byte[], byte[]>> partition : byPartition.values()) {
+            List<Item<I>> items = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> record : partition) {
+                Decoded<I> input = decode.apply(record);
+                if (input.isValid()) {
+                    items.add(new Item<>(record.offset(), entity.apply(input.value()), input.value(), record.timestamp()));
+                } else {
+                    out.add(deadLetters.record(record, input.error()));
+                }
+            }
+            ConsumerRecord<byte[], byte[]> first = partition.get(0);
+            for (Output output : process(first.topic(), first.partition(), items, transition)) {
+                out.add(new ProducerRecord<>(outputTopic, output.entity().getBytes(StandardCharsets.UTF_8),
+                    output.value().getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        return out;
     }
 
     /**

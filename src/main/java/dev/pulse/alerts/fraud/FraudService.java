@@ -2,11 +2,9 @@ package dev.pulse.alerts.fraud;
 
 import dev.pulse.alerts.KeyedStateProcessor;
 import dev.pulse.alerts.KeyedStateProcessor.Item;
-import dev.pulse.alerts.KeyedStateProcessor.Output;
 import dev.pulse.alerts.KeyedStateProcessor.Step;
 import dev.pulse.alerts.StateStore;
 import dev.pulse.alerts.fraud.CardState.Seen;
-import dev.pulse.events.Decoded;
 import dev.pulse.events.EventDecoder;
 import dev.pulse.events.Transaction;
 import dev.pulse.kafka.DeadLetters;
@@ -23,7 +21,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -80,29 +77,7 @@ public class FraudService {
     }
 
     public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        Map<String, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            byPartition.computeIfAbsent(record.topic() + "\u0000" + record.partition(), p -> new ArrayList<>()).add(record);
-        }
-        for (List<ConsumerRecord<byte[], byte[]>> partition : byPartition.values()) {
-            List<Item<Transaction>> items = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> record : partition) {
-                Decoded<Transaction> transaction = decoder.decodeTransaction(record.value());
-                if (transaction.isValid()) {
-                    items.add(new Item<>(record.offset(), transaction.value().cardId(), transaction.value(),
-                        record.timestamp()));
-                } else {
-                    out.add(deadLetters.record(record, transaction.error()));
-                }
-            }
-            ConsumerRecord<byte[], byte[]> first = partition.get(0);
-            for (Output alert : processor.process(first.topic(), first.partition(), items, this::step)) {
-                out.add(new ProducerRecord<>(alertsTopic, alert.entity().getBytes(StandardCharsets.UTF_8),
-                    alert.value().getBytes(StandardCharsets.UTF_8)));
-            }
-        }
-        return out;
+        return processor.processBatch(records, record -> decoder.decodeTransaction(record.value()), Transaction::cardId, this::step, alertsTopic, deadLetters);
     }
 
     private Step step(Transaction tx, Item<Transaction> item, String stateJson, Map<String, String> context) {

@@ -2,7 +2,6 @@ package dev.pulse.alerts.temperature;
 
 import dev.pulse.alerts.KeyedStateProcessor;
 import dev.pulse.alerts.KeyedStateProcessor.Item;
-import dev.pulse.alerts.KeyedStateProcessor.Output;
 import dev.pulse.alerts.KeyedStateProcessor.Step;
 import dev.pulse.alerts.StateStore;
 import dev.pulse.events.Decoded;
@@ -20,9 +19,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -80,28 +77,7 @@ public class TemperatureAlertService {
      * @return the alerts and dead letters, in input order per partition
      */
     public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        Map<String, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            byPartition.computeIfAbsent(record.topic() + "\u0000" + record.partition(), p -> new ArrayList<>()).add(record);
-        }
-        for (List<ConsumerRecord<byte[], byte[]>> partition : byPartition.values()) {
-            List<Item<SensorReading>> items = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> record : partition) {
-                Decoded<SensorReading> reading = decoder.decodeSensor(record.key(), record.value());
-                if (reading.isValid()) {
-                    items.add(new Item<>(record.offset(), reading.value().deviceId(), reading.value(), record.timestamp()));
-                } else {
-                    out.add(deadLetters.record(record, reading.error()));
-                }
-            }
-            ConsumerRecord<byte[], byte[]> first = partition.get(0);
-            for (Output alert : processor.process(first.topic(), first.partition(), items, this::step)) {
-                out.add(new ProducerRecord<>(alertsTopic, alert.entity().getBytes(StandardCharsets.UTF_8),
-                    alert.value().getBytes(StandardCharsets.UTF_8)));
-            }
-        }
-        return out;
+        return processor.processBatch(records, record -> decoder.decodeSensor(record.key(), record.value()), SensorReading::deviceId, this::step, alertsTopic, deadLetters);
     }
 
     /**
