@@ -7,6 +7,7 @@ import dev.pulse.events.Product;
 import dev.pulse.events.SensorReading;
 import dev.pulse.events.UserEvent;
 import dev.pulse.events.UserProfile;
+import dev.pulse.kafka.PulseMetrics;
 import dev.pulse.kafka.TopicCreator;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
@@ -118,10 +119,10 @@ public class AggregatesTopology {
     @Named(STREAM)
     KStream<String, byte[]> aggregatesStream(@Named(STREAM) ConfiguredStreamBuilder builder,
                                              AggregatesProperties properties, TopicNames topicNames,
-                                             EventDecoder decoder, JsonMapper jsonMapper,
+                                             EventDecoder decoder, JsonMapper jsonMapper, PulseMetrics metrics,
                                              Optional<TopicCreator> topicsCreatedFirst) {
         dropUnknownEndpoint(builder.getConfiguration());
-        return build(builder, properties, topicNames::resolve, decoder, jsonMapper);
+        return build(builder, properties, topicNames::resolve, decoder, jsonMapper, metrics);
     }
 
     /**
@@ -146,7 +147,15 @@ public class AggregatesTopology {
     public static KStream<String, byte[]> build(StreamsBuilder builder, AggregatesProperties properties,
                                                 UnaryOperator<String> topicName, EventDecoder decoder,
                                                 JsonMapper jsonMapper) {
-        return new Builder(builder, properties, topicName, decoder, jsonMapper).build();
+        return build(builder, properties, topicName, decoder, jsonMapper,
+            new PulseMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    }
+
+    /** As above, counting processed and dead-lettered records in {@code metrics}. */
+    public static KStream<String, byte[]> build(StreamsBuilder builder, AggregatesProperties properties,
+                                                UnaryOperator<String> topicName, EventDecoder decoder,
+                                                JsonMapper jsonMapper, PulseMetrics metrics) {
+        return new Builder(builder, properties, topicName, decoder, jsonMapper, metrics).build();
     }
 
     /** One build: the shared pieces as fields, one method per output. */
@@ -158,6 +167,7 @@ public class AggregatesTopology {
         private final EventDecoder decoder;
         private final JsonMapper jsonMapper;
         private final String deadLetters;
+        private final PulseMetrics metrics;
 
         private final Serde<String> strings = Serdes.String();
         private final Serde<Long> longs = Serdes.Long();
@@ -167,8 +177,9 @@ public class AggregatesTopology {
         private final Serde<PurchaseEvent> purchases;
 
         Builder(StreamsBuilder builder, AggregatesProperties properties, UnaryOperator<String> topicName,
-                EventDecoder decoder, JsonMapper jsonMapper) {
+                EventDecoder decoder, JsonMapper jsonMapper, PulseMetrics metrics) {
             this.builder = builder;
+            this.metrics = metrics;
             this.properties = properties;
             this.topicName = topicName;
             this.decoder = decoder;
@@ -205,7 +216,7 @@ public class AggregatesTopology {
             KStream<String, byte[]> raw = builder.stream(topicName.apply(Topics.WORD_COUNTS),
                 Consumed.with(strings, bytes).withName("words-source"));
             DecodeStep.<List<String>>decodeStream(raw, "words", deadLetters,
-                    (key, value, time) -> decoder.decodeWords(value), words -> null, false, jsonMapper)
+                    (key, value, time) -> decoder.decodeWords(value), words -> null, false, jsonMapper, metrics)
                 .flatMapValues(words -> words, named("words-split"))
                 .groupBy((key, word) -> word, Grouped.with("words-by-word", strings, strings))
                 .count(named("words-count"), Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(
@@ -533,7 +544,7 @@ public class AggregatesTopology {
             // input-topic and real-time-data are read by listeners too, which dead-letter their bad records.
             boolean listenerDeadLetters = topic.equals(Topics.INPUT_TOPIC) || topic.equals(Topics.REAL_TIME_DATA);
             return DecodeStep.decodeStream(raw, name, listenerDeadLetters ? null : deadLetters, recordDecoder, eventTime,
-                tombstones, jsonMapper);
+                tombstones, jsonMapper, metrics);
         }
 
         private Serde<UserEvent> userEventSerde() {

@@ -2,6 +2,8 @@ package dev.pulse.aggregates;
 
 import dev.pulse.events.Decoded;
 import dev.pulse.kafka.DeadLetter;
+import dev.pulse.kafka.PulseMetrics;
+import dev.pulse.kafka.RecordLog;
 import io.micronaut.json.JsonMapper;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.Branched;
@@ -46,9 +48,11 @@ final class DecodeStep {
      */
     static <T> KStream<String, T> decodeStream(KStream<String, byte[]> raw, String name, String deadLetterTopic,
                                                RecordDecoder<T> decoder, Function<T, Long> eventTime,
-                                               boolean tombstones, JsonMapper jsonMapper) {
+                                               boolean tombstones, JsonMapper jsonMapper, PulseMetrics metrics) {
+        boolean countDeadLetters = deadLetterTopic != null; // else the listener reading the topic counts them
         KStream<String, Parsed<T>> parsed = raw.processValues(
-            () -> new DecodeProcessor<>(decoder, eventTime, tombstones, jsonMapper), Named.as(name + "-decode"));
+            () -> new DecodeProcessor<>(decoder, eventTime, tombstones, jsonMapper, metrics, countDeadLetters),
+            Named.as(name + "-decode"));
         if (deadLetterTopic == null) {
             return parsed.filter((key, value) -> value.deadLetter() == null, Named.as(name + "-drop-invalid"))
                 .mapValues(Parsed::value, Named.as(name + "-decoded"));
@@ -72,14 +76,18 @@ final class DecodeStep {
         private final Function<T, Long> eventTime;
         private final boolean tombstones;
         private final JsonMapper jsonMapper;
+        private final PulseMetrics metrics;
+        private final boolean countDeadLetters;
         private FixedKeyProcessorContext<String, Parsed<T>> context;
 
         DecodeProcessor(RecordDecoder<T> decoder, Function<T, Long> eventTime, boolean tombstones,
-                        JsonMapper jsonMapper) {
+                        JsonMapper jsonMapper, PulseMetrics metrics, boolean countDeadLetters) {
             this.decoder = decoder;
             this.eventTime = eventTime;
             this.tombstones = tombstones;
             this.jsonMapper = jsonMapper;
+            this.metrics = metrics;
+            this.countDeadLetters = countDeadLetters;
         }
 
         @Override
@@ -89,6 +97,7 @@ final class DecodeStep {
 
         @Override
         public void process(FixedKeyRecord<String, byte[]> record) {
+            context.recordMetadata().ifPresent(origin -> metrics.processed(origin.topic(), 1));
             if (record.value() == null && tombstones) {
                 if (record.key() == null) {
                     reject(record, "no key: a deletion (null value) needs the key of the entry to delete");
@@ -120,6 +129,11 @@ final class DecodeStep {
 
         private void reject(FixedKeyRecord<String, byte[]> record, String reason) {
             RecordMetadata origin = context.recordMetadata().orElse(null);
+            if (countDeadLetters) {
+                metrics.deadLetter(origin == null ? "unknown" : origin.topic());
+                RecordLog.rejected(origin == null ? "unknown" : origin.topic(), origin == null ? -1 : origin.partition(),
+                    origin == null ? -1 : origin.offset(), reason);
+            }
             DeadLetter deadLetter = DeadLetter.of(record.value(), reason,
                 origin == null ? "unknown" : origin.topic(),
                 origin == null ? -1 : origin.partition(),

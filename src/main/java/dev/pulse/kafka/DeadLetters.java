@@ -36,6 +36,7 @@ public class DeadLetters {
 
     public ProducerRecord<byte[], byte[]> record(ConsumerRecord<byte[], byte[]> record, String error) {
         DeadLetter letter = letter(record, error);
+        RecordLog.rejected(record.topic(), record.partition(), record.offset(), error);
         try {
             return new ProducerRecord<>(topic, null, null, record.key(), jsonMapper.writeValueAsBytes(letter),
                 letter.headers());

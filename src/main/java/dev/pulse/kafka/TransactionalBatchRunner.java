@@ -68,6 +68,7 @@ public class TransactionalBatchRunner {
     private final Map<String, Duration> backoff = new ConcurrentHashMap<>();
 
     private final MeterRegistry meters;
+    private final PulseMetrics metrics;
 
     /**
      * @param meters where {@code pulse_listener_*} metrics go (records, outputs, dead letters, retries, batch time)
@@ -78,6 +79,7 @@ public class TransactionalBatchRunner {
         this.properties = properties;
         this.health = health;
         this.meters = meters != null ? meters : new SimpleMeterRegistry();
+        this.metrics = new PulseMetrics(this.meters);
     }
 
     /**
@@ -122,6 +124,7 @@ public class TransactionalBatchRunner {
             count("pulse.listener.outputs", listener, outputs.size() - deadLetters);
             Timer.builder("pulse.listener.batch").tag("listener", listener).register(meters)
                 .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            recordCommitted(listener, batch, outputs);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -131,6 +134,36 @@ public class TransactionalBatchRunner {
     }
 
     private enum Stage { PROCESSING, IN_TRANSACTION, COMMITTING, DONE }
+
+    private static final java.util.regex.Pattern RULE = java.util.regex.Pattern.compile("\"rule\":\"([A-Z_]+)\"");
+    private static final java.util.regex.Pattern STATE = java.util.regex.Pattern.compile("\"state\":\"([A-Z]+)\"");
+
+    /** Pulse's metrics of a committed batch: inputs per topic, latency, dead letters per source, alerts. */
+    private void recordCommitted(String listener, List<ConsumerRecord<byte[], byte[]>> batch,
+                                 List<ProducerRecord<byte[], byte[]>> outputs) {
+        long now = System.currentTimeMillis();
+        java.util.Map<String, Long> perTopic = new java.util.HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : batch) {
+            perTopic.merge(record.topic(), 1L, Long::sum);
+            metrics.latency(listener, now - record.timestamp());
+        }
+        perTopic.forEach(metrics::processed);
+        for (ProducerRecord<byte[], byte[]> output : outputs) {
+            var source = output.headers().lastHeader(DeadLetter.HEADER_SOURCE_TOPIC);
+            if (source != null) {
+                metrics.deadLetter(new String(source.value(), java.nio.charset.StandardCharsets.UTF_8));
+                continue;
+            }
+            String value = output.value() == null ? "" : new String(output.value(), java.nio.charset.StandardCharsets.UTF_8);
+            java.util.regex.Matcher rule = RULE.matcher(value);
+            java.util.regex.Matcher state = STATE.matcher(value);
+            if (value.contains("\"card_id\"") && rule.find()) {
+                metrics.alert("fraud", rule.group(1));
+            } else if (value.contains("\"alert_id\"") && state.find()) {
+                metrics.alert("temperature", state.group(1));
+            }
+        }
+    }
 
     /** A commit that timed out may still complete: Kafka allows only retrying it (or closing the producer). */
     private static void commit(Producer<byte[], byte[]> producer) {
