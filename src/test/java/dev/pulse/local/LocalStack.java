@@ -45,26 +45,23 @@ public final class LocalStack {
         properties.put("pulse.demo.enabled", System.getenv().getOrDefault("PULSE_DEMO_ENABLED", "true"));
         properties.put("pulse.api.auth-disabled", "true");
 
-        ApplicationContext context = Micronaut.build(args)
-            .mainClass(Application.class)
-            .environments("local")
-            .properties(properties)
-            .start();
+        ApplicationContext context;
+        try {
+            context = Micronaut.build(args)
+                .mainClass(Application.class)
+                .environments("local")
+                .properties(properties)
+                .start();
+        } catch (RuntimeException failed) {
+            stopServers(embeddedRedis, embeddedKafka); // no redis-server left running behind a failed start
+            throw failed;
+        }
 
         EmbeddedKafka stopKafka = embeddedKafka;
         EmbeddedRedis stopRedis = embeddedRedis;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             context.close(); // clients first, so none spins on a stopped broker
-            if (stopRedis != null) {
-                stopRedis.close();
-            }
-            if (stopKafka != null) {
-                try {
-                    stopKafka.close();
-                } catch (Exception ignored) {
-                    // the JVM is exiting
-                }
-            }
+            stopServers(stopRedis, stopKafka);
         }, "pulse-local-stack-stop"));
 
         int port = context.findBean(EmbeddedServer.class).map(EmbeddedServer::getPort).orElse(8080);
@@ -82,6 +79,19 @@ public final class LocalStack {
             kafka, embeddedKafka == null ? " (given)" : " (embedded)",
             redis, embeddedRedis == null ? " (given)" : " (embedded)",
             properties.get("pulse.demo.enabled").equals("true") ? "on" : "off");
+    }
+
+    private static void stopServers(EmbeddedRedis redis, EmbeddedKafka kafka) {
+        if (redis != null) {
+            redis.close();
+        }
+        if (kafka != null) {
+            try {
+                kafka.close();
+            } catch (Exception ignored) {
+                // stopping on the way out: nothing more to do
+            }
+        }
     }
 
     /** The usual port when it is free (so the tutorials' clients work unchanged), else any free one. */
