@@ -356,6 +356,7 @@ public class AggregatesTopology {
             KGroupedStream<String, SensorReading> byDevice = decode(Topics.REAL_TIME_DATA, "readings",
                     (key, value, time) -> decoder.decodeSensor(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
                     SensorReading::eventTimeMs, false)
+                .processValues(WITH_EVENT_TIME, named("readings-with-event-time"))
                 .selectKey((key, reading) -> reading.deviceId(), named("readings-keyed-by-device"))
                 .groupByKey(Grouped.with("readings-by-device", strings, new JsonSerde<>(jsonMapper, SensorReading.class)));
             // The latest reading per device (by event time), for the dashboard's device view.
@@ -381,6 +382,24 @@ public class AggregatesTopology {
                     .bytes(jsonMapper)), named("device-averages-to-json"))
                 .to(topicName.apply(Topics.DEVICE_AVERAGES), Produced.with(strings, bytes).withName("device-averages-sink"));
         }
+
+        /** A reading without its own time takes its record's (the Kafka timestamp), so the latest one shows when it was. */
+        private static final FixedKeyProcessorSupplier<String, SensorReading, SensorReading> WITH_EVENT_TIME =
+            () -> new FixedKeyProcessor<>() {
+                private FixedKeyProcessorContext<String, SensorReading> context;
+
+                @Override
+                public void init(FixedKeyProcessorContext<String, SensorReading> context) {
+                    this.context = context;
+                }
+
+                @Override
+                public void process(FixedKeyRecord<String, SensorReading> record) {
+                    SensorReading reading = record.value();
+                    context.forward(reading.eventTimeMs() != null ? record : record.withValue(
+                        new SensorReading(reading.deviceId(), reading.temperature(), record.timestamp())));
+                }
+            };
 
         /** {@code next} unless {@code held} is later in event time (a reading without one counts as latest). */
         private static SensorReading later(SensorReading next, SensorReading held) {

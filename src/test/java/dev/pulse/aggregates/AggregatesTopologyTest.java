@@ -203,9 +203,13 @@ class AggregatesTopologyTest {
             pulse.send(Topics.REAL_TIME_DATA, "sensor_2",
                 "{\"device_id\": \"sensor_2\", \"temperature\": 20.0, \"timestamp\": " + T0S + "}", T0);
 
+            // A plain-text reading has no time of its own: its record's time stands in.
+            pulse.send(Topics.REAL_TIME_DATA, "sensor_3", "Temperature: 30C", T0 + 5 * SECOND);
+
             KeyValueStore<String, SensorReading> latest = pulse.driver.getKeyValueStore(AggregateStores.DEVICE_LATEST);
             assertEquals(new SensorReading("sensor_1", 40.0, (T0S + 60) * 1000), latest.get("sensor_1"));
             assertEquals(20.0, latest.get("sensor_2").temperature());
+            assertEquals(new SensorReading("sensor_3", 30.0, T0 + 5 * SECOND), latest.get("sensor_3"));
         }
     }
 
