@@ -60,6 +60,6 @@ public class IngestController {
     public HttpResponse<Map<String, String>> kafkaUnavailable(KafkaException e) {
         LOG.warn("ingest could not publish to Kafka", e);
         return HttpResponse.<Map<String, String>>status(HttpStatus.SERVICE_UNAVAILABLE)
-            .body(Map.of("error", "Kafka did not accept the events; nothing was published: " + e.getMessage()));
+            .body(Map.of("error", "Kafka did not accept the events: " + e.getMessage()));
     }
 }

@@ -137,6 +137,22 @@ class IngestIntegrationTest implements RealServers {
     }
 
     @Test
+    void leavesNoTransactionMarkersOnTheInputTopicsForKafkaPythonConsumers() {
+        // A commit marker takes an offset of its own: two requests for one device, one after the other,
+        // must land on consecutive offsets of that device's partition.
+        String device = "m" + UUID.randomUUID().toString().replace("-", "");
+        String body = "{\"device_id\": \"%s\", \"temperature\": 21}".formatted(device);
+        http.toBlocking().exchange(post("sensors", body));
+        http.toBlocking().exchange(post("sensors", body));
+        List<Received> mine = kafka.readUntil(Topics.REAL_TIME_DATA,
+            r -> r.stream().filter(x -> device.equals(x.key())).count() == 2, WAIT).stream()
+            .filter(x -> device.equals(x.key())).toList();
+        assertEquals(2, mine.size());
+        assertEquals(mine.get(0).partition(), mine.get(1).partition());
+        assertEquals(mine.get(0).offset() + 1, mine.get(1).offset(), "no marker between the two requests");
+    }
+
+    @Test
     void answersBadJsonWithTheReason() {
         HttpClientResponseException e = assertThrows(HttpClientResponseException.class,
             () -> http.toBlocking().exchange(post("records", "{\"value\": 1, \"category\": "), Map.class));
