@@ -35,6 +35,9 @@ class ContractSamplesIntegrationTest implements RealServers {
     @Inject
     JsonMapper json;
 
+    @Inject
+    org.apache.kafka.streams.KafkaStreams streams;
+
     private final String suffix = "-samples-" + UUID.randomUUID().toString().substring(0, 8);
     private final KafkaTestClient kafka = KafkaTestClient.forTestBroker();
 
@@ -134,12 +137,21 @@ class ContractSamplesIntegrationTest implements RealServers {
 
     private List<Received> await(String topic, int count) {
         List<Received> read = kafka.read(topic(topic), count, WAIT);
-        assertTrue(read.size() >= count, topic + ": " + read.size() + " of " + count);
+        assertTrue(read.size() >= count, () -> topic + ": " + read.size() + " of " + count + "; " + streamsState());
         return read;
     }
 
     private boolean await(String topic, java.util.function.Predicate<Received> wanted) {
-        return kafka.readUntil(topic(topic), r -> r.stream().anyMatch(wanted), WAIT).stream().anyMatch(wanted);
+        boolean found = kafka.readUntil(topic(topic), r -> r.stream().anyMatch(wanted), WAIT).stream().anyMatch(wanted);
+        if (!found) {
+            System.err.println("not found on " + topic + "; " + streamsState());
+        }
+        return found;
+    }
+
+    /** What the Streams application was doing, for a failure message. */
+    private String streamsState() {
+        return "streams " + streams.state() + ", threads " + streams.metadataForLocalThreads();
     }
 
     private Map<?, ?> value(Received record) throws Exception {
