@@ -58,6 +58,9 @@ class ContractSamplesIntegrationTest implements RealServers {
 
     @BeforeAll
     void sendTheContractSamples() {
+        // Samples go out once the Streams application runs, so what is measured is processing, not start-up.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+            .until(() -> streams.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
         // Tables first, so the joins find them.
         send(Topics.USER_PROFILES, "alice", "{\"name\": \"Alice\", \"age\": 25}");
         send(Topics.PRODUCT_CATALOG, "product-1", "{\"name\": \"Laptop\", \"price\": 999}");

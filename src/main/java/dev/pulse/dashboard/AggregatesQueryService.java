@@ -5,6 +5,7 @@ import dev.pulse.aggregates.AggregatesProperties;
 import dev.pulse.aggregates.Stats;
 import dev.pulse.aggregates.TopPages;
 import dev.pulse.events.SensorReading;
+import dev.pulse.kafka.WireTime;
 import io.micronaut.configuration.kafka.streams.InteractiveQueryService;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Singleton;
@@ -353,9 +354,8 @@ public class AggregatesQueryService {
         return map;
     }
 
-    /** Epoch seconds: whole when the instant is on a second, as window bounds are. */
     private static Number seconds(long millis) {
-        return millis % 1000 == 0 ? (Number) (millis / 1000) : (Number) (millis / 1000.0);
+        return WireTime.epochSeconds(millis);
     }
 
     private static double number(Map<String, Object> item, String field) {

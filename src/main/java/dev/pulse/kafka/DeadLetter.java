@@ -28,7 +28,7 @@ public record DeadLetter(
     @JsonProperty("source_topic") String sourceTopic,
     @JsonProperty("partition") int partition,
     @JsonProperty("offset") long offset,
-    @JsonProperty("timestamp") double timestamp) {
+    @JsonProperty("timestamp") Number timestamp) {
 
     /** 256 KB: the part of a rejected value kept in the dead-letter record. */
     public static final int MAX_ORIGINAL_BYTES = 256 * 1024;
@@ -56,7 +56,7 @@ public record DeadLetter(
             encoding = "base64";
         }
         return new DeadLetter(text, encoding, size, truncated, error, sourceTopic, partition, offset,
-            nowMillis / 1000.0);
+            WireTime.epochSeconds(nowMillis));
     }
 
     /** Cuts at {@link #MAX_ORIGINAL_BYTES}, backing off so a UTF-8 sequence is not split. */
