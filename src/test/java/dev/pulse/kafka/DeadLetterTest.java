@@ -39,13 +39,13 @@ class DeadLetterTest {
 
         DeadLetter letter = DeadLetter.of(bytes, ERROR, "real-time-data", 3, 42L, NOW_MS);
 
-        assertEquals(new DeadLetter(value, "utf-8", bytes.length, false, ERROR, "real-time-data", 3, 42L, 1_700_000_000.123),
+        assertEquals(new DeadLetter(value, "utf-8", bytes.length, false, ERROR, "real-time-data", 3, 42L, new java.math.BigDecimal("1700000000.123")),
             letter);
     }
 
     @Test
     void keepsAnEmptyValueAsEmptyText() {
-        assertEquals(new DeadLetter("", "utf-8", 0, false, ERROR, "input-topic", 0, 0L, 1_700_000_000.123),
+        assertEquals(new DeadLetter("", "utf-8", 0, false, ERROR, "input-topic", 0, 0L, new java.math.BigDecimal("1700000000.123")),
             DeadLetter.of(new byte[0], ERROR, "input-topic", 0, 0L, NOW_MS));
     }
 
@@ -75,7 +75,7 @@ class DeadLetterTest {
     @Test
     void keepsANullValueAsNullWithSizeZero() {
         assertEquals(new DeadLetter(null, "utf-8", 0, false, "no value: expected a JSON object", "purchases", 2, 9L,
-                1_700_000_000.123),
+                new java.math.BigDecimal("1700000000.123")),
             DeadLetter.of(null, "no value: expected a JSON object", "purchases", 2, 9L, NOW_MS));
     }
 
@@ -208,7 +208,9 @@ class DeadLetterTest {
         DeadLetter letter = DeadLetter.of(value, ERROR, "input-topic", 4, 99L, NOW_MS);
         JsonMapper mapper = JsonMapper.createDefault();
 
-        JsonNode json = mapper.readValue(mapper.writeValueAsString(letter), JsonNode.class);
+        String text = mapper.writeValueAsString(letter);
+        JsonNode json = mapper.readValue(text, JsonNode.class);
+        assertTrue(text.endsWith("\"timestamp\":1700000000.123}"), "epoch seconds, not E-notation: " + text);
 
         assertEquals(List.of("original_record", "original_encoding", "original_size", "truncated", "error",
             "source_topic", "partition", "offset", "timestamp"), fieldNames(json));
@@ -228,7 +230,9 @@ class DeadLetterTest {
         JsonMapper mapper = JsonMapper.createDefault();
         DeadLetter letter = DeadLetter.of(null, "no value: expected a JSON object", "purchases", 0, 0L, NOW_MS);
 
-        JsonNode json = mapper.readValue(mapper.writeValueAsString(letter), JsonNode.class);
+        String text = mapper.writeValueAsString(letter);
+        JsonNode json = mapper.readValue(text, JsonNode.class);
+        assertTrue(text.endsWith("\"timestamp\":1700000000.123}"), "epoch seconds, not E-notation: " + text);
 
         JsonNode record = json.get("original_record");
         assertTrue(record == null || record.isNull(), () -> "original_record: " + record);
