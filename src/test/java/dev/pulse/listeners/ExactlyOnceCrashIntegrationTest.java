@@ -197,6 +197,11 @@ class ExactlyOnceCrashIntegrationTest {
             properties.put("pulse.listeners.instance-id", "crash-" + topics.suffix());
         }
         properties.put("pulse.demo.enabled", "false");
+        // Each child runs the aggregates stream too: a state directory of its own (two processes cannot share
+        // one), under an application id of this test's.
+        properties.put("kafka.streams.default.application.id", "pulse-aggregates-crash-" + topics.suffix());
+        properties.put("kafka.streams.default.state.dir",
+            java.nio.file.Files.createTempDirectory("pulse-crash-" + name + "-").toString());
         // The killed member holds its partitions until its session times out: keep that short here.
         properties.put("kafka.consumers.default.session.timeout.ms", "6000");
         properties.put("kafka.consumers.default.heartbeat.interval.ms", "1000");
