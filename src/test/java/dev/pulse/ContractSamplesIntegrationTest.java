@@ -1,5 +1,6 @@
 package dev.pulse;
 
+import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
 import dev.pulse.support.KafkaTestClient;
 import dev.pulse.support.KafkaTestClient.Received;
@@ -13,10 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,22 +37,12 @@ class ContractSamplesIntegrationTest implements RealServers {
     @Inject
     org.apache.kafka.streams.KafkaStreams streams;
 
-    private final String suffix = "-samples-" + UUID.randomUUID().toString().substring(0, 8);
+    private final IsolatedTopics topics = new IsolatedTopics();
     private final KafkaTestClient kafka = KafkaTestClient.forTestBroker();
 
     @Override
     public Map<String, String> extraProperties() {
-        Map<String, String> properties = new HashMap<>();
-        for (String topic : Topics.INPUTS) {
-            properties.put("pulse.topics." + topic, topic + suffix);
-        }
-        for (String topic : Topics.OUTPUTS) {
-            properties.put("pulse.topics." + topic, topic + suffix);
-        }
-        for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud"}) {
-            properties.put("pulse.listeners." + listener + ".group-id", "samples-" + listener + suffix);
-        }
-        return properties;
+        return topics.allTopicsProperties();
     }
 
     @BeforeAll
@@ -135,7 +124,7 @@ class ContractSamplesIntegrationTest implements RealServers {
     }
 
     private String topic(String contractName) {
-        return contractName + suffix;
+        return topics.name(contractName);
     }
 
     private List<Received> await(String topic, int count) {

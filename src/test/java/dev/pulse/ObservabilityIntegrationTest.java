@@ -1,5 +1,6 @@
 package dev.pulse;
 
+import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
 import dev.pulse.support.KafkaTestClient;
 import dev.pulse.support.RealServers;
@@ -15,9 +16,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,22 +33,12 @@ class ObservabilityIntegrationTest implements RealServers {
     @Client("/")
     HttpClient http;
 
-    private final String suffix = "-obs-" + UUID.randomUUID().toString().substring(0, 8);
+    private final IsolatedTopics topics = new IsolatedTopics();
     private final KafkaTestClient kafka = KafkaTestClient.forTestBroker();
 
     @Override
     public Map<String, String> extraProperties() {
-        Map<String, String> properties = new HashMap<>();
-        for (String topic : Topics.INPUTS) {
-            properties.put("pulse.topics." + topic, topic + suffix);
-        }
-        for (String topic : Topics.OUTPUTS) {
-            properties.put("pulse.topics." + topic, topic + suffix);
-        }
-        for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud"}) {
-            properties.put("pulse.listeners." + listener + ".group-id", "obs-" + listener + suffix);
-        }
-        return properties;
+        return topics.allTopicsProperties();
     }
 
     @AfterAll
@@ -59,21 +48,21 @@ class ObservabilityIntegrationTest implements RealServers {
 
     @Test
     void exportsPulseAndKafkaMetricsAndIsReadyWithEveryPart() {
-        kafka.send(Topics.REAL_TIME_DATA + suffix, "s1", "{\"device_id\": \"s1\", \"temperature\": 61.0}");
-        kafka.send(Topics.REAL_TIME_DATA + suffix, "s1", "{\"device_id\": \"s1\", \"temperature\": \"hot\"}");
-        kafka.send(Topics.WORD_COUNTS + suffix, null, "{\"word\": 7}");
-        kafka.send(Topics.TRANSACTIONS + suffix, "c1", "{\"transaction_id\": \"t1\", \"card_id\": \"c1\", \"amount\": 25000}");
-        kafka.read(Topics.DEAD_LETTER_QUEUE + suffix, 2, Duration.ofSeconds(60));
-        kafka.read(Topics.FRAUD_ALERTS + suffix, 1, Duration.ofSeconds(60));
-        kafka.read(Topics.TEMPERATURE_ALERTS + suffix, 1, Duration.ofSeconds(60));
+        kafka.send(topics.name(Topics.REAL_TIME_DATA), "s1", "{\"device_id\": \"s1\", \"temperature\": 61.0}");
+        kafka.send(topics.name(Topics.REAL_TIME_DATA), "s1", "{\"device_id\": \"s1\", \"temperature\": \"hot\"}");
+        kafka.send(topics.name(Topics.WORD_COUNTS), null, "{\"word\": 7}");
+        kafka.send(topics.name(Topics.TRANSACTIONS), "c1", "{\"transaction_id\": \"t1\", \"card_id\": \"c1\", \"amount\": 25000}");
+        kafka.read(topics.name(Topics.DEAD_LETTER_QUEUE), 2, Duration.ofSeconds(60));
+        kafka.read(topics.name(Topics.FRAUD_ALERTS), 1, Duration.ofSeconds(60));
+        kafka.read(topics.name(Topics.TEMPERATURE_ALERTS), 1, Duration.ofSeconds(60));
         http.toBlocking().retrieve("/api/conversions");
         http.toBlocking().retrieve("/api/conversions");
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             String metrics = http.toBlocking().retrieve("/prometheus");
-            assertLine(metrics, "pulse_events_processed_total", "stream=\"" + Topics.REAL_TIME_DATA + suffix + "\"");
-            assertLine(metrics, "pulse_dead_letters_total", "source_topic=\"" + Topics.REAL_TIME_DATA + suffix + "\"", " 1.0");
-            assertLine(metrics, "pulse_dead_letters_total", "source_topic=\"" + Topics.WORD_COUNTS + suffix + "\"", " 1.0");
+            assertLine(metrics, "pulse_events_processed_total", "stream=\"" + topics.name(Topics.REAL_TIME_DATA) + "\"");
+            assertLine(metrics, "pulse_dead_letters_total", "source_topic=\"" + topics.name(Topics.REAL_TIME_DATA) + "\"", " 1.0");
+            assertLine(metrics, "pulse_dead_letters_total", "source_topic=\"" + topics.name(Topics.WORD_COUNTS) + "\"", " 1.0");
             assertLine(metrics, "pulse_alerts_raised_total", "rule=\"RAISED\"", "type=\"temperature\"");
             assertLine(metrics, "pulse_alerts_raised_total", "rule=\"LARGE_AMOUNT\"", "type=\"fraud\"");
             assertLine(metrics, "pulse_processing_latency_seconds_bucket", "listener=\"pulse-temperature-alerts\"");

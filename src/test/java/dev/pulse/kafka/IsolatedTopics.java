@@ -33,4 +33,16 @@ public final class IsolatedTopics {
         }
         return properties;
     }
+
+    /** As {@link #properties()}, for every topic of the contract: inputs and outputs alike. */
+    public Map<String, String> allTopicsProperties() {
+        Map<String, String> properties = properties();
+        for (String topic : Topics.INPUTS) {
+            properties.put("pulse.topics." + topic, name(topic));
+        }
+        for (String topic : Topics.OUTPUTS) {
+            properties.put("pulse.topics." + topic, name(topic));
+        }
+        return properties;
+    }
 }
