@@ -1,5 +1,6 @@
 package dev.pulse.alerts.temperature;
 
+import dev.pulse.kafka.BatchListener;
 import dev.pulse.kafka.ListenerHealth;
 import dev.pulse.kafka.Topics;
 import dev.pulse.kafka.TransactionalBatchRunner;
@@ -9,12 +10,8 @@ import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Requires;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-
-import java.util.Collection;
 
 /**
  * {@code real-time-data} → {@code temperature-alerts} (key: device id; one RAISED and one CLEARED per excursion)
@@ -25,32 +22,16 @@ import java.util.Collection;
     batch = true, offsetReset = OffsetReset.EARLIEST, offsetStrategy = OffsetStrategy.DISABLED,
     isolation = IsolationLevel.READ_COMMITTED)
 @Requires(property = "pulse.listeners.sensor.enabled", notEquals = "false")
-public class SensorListener implements ConsumerRebalanceListener {
+public class SensorListener extends BatchListener {
 
     static final String NAME = "pulse-temperature-alerts";
 
-    private final TemperatureAlertService service;
-    private final TransactionalBatchRunner runner;
-    private final ListenerHealth health;
-
     public SensorListener(TemperatureAlertService service, TransactionalBatchRunner runner, ListenerHealth health) {
-        this.service = service;
-        this.runner = runner;
-        this.health = health;
+        super(NAME, runner, health, service::process);
     }
 
     @Topic(Topics.REAL_TIME_DATA_PROPERTY)
     void receive(ConsumerRecords<byte[], byte[]> records, Consumer<byte[], byte[]> consumer) {
-        runner.run(NAME, consumer, records, service::process);
-    }
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        health.polling(NAME);
-    }
-
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        // nothing held per partition: state is in Redis, offsets in Kafka
+        handle(records, consumer);
     }
 }

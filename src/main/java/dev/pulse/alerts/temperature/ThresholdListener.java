@@ -1,5 +1,6 @@
 package dev.pulse.alerts.temperature;
 
+import dev.pulse.kafka.BatchListener;
 import dev.pulse.kafka.ListenerHealth;
 import dev.pulse.kafka.Topics;
 import dev.pulse.kafka.TransactionalBatchRunner;
@@ -9,12 +10,8 @@ import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Requires;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-
-import java.util.Collection;
 
 /**
  * {@code device-thresholds} (compacted; key: device id; {@code {"threshold","hysteresis"}}, null restores the
@@ -25,32 +22,16 @@ import java.util.Collection;
     batch = true, offsetReset = OffsetReset.EARLIEST, offsetStrategy = OffsetStrategy.DISABLED,
     isolation = IsolationLevel.READ_COMMITTED)
 @Requires(property = "pulse.listeners.thresholds.enabled", notEquals = "false")
-public class ThresholdListener implements ConsumerRebalanceListener {
+public class ThresholdListener extends BatchListener {
 
     static final String NAME = "pulse-device-thresholds";
 
-    private final TemperatureAlertService service;
-    private final TransactionalBatchRunner runner;
-    private final ListenerHealth health;
-
     public ThresholdListener(TemperatureAlertService service, TransactionalBatchRunner runner, ListenerHealth health) {
-        this.service = service;
-        this.runner = runner;
-        this.health = health;
+        super(NAME, runner, health, service::applyThresholds);
     }
 
     @Topic(Topics.DEVICE_THRESHOLDS_PROPERTY)
     void receive(ConsumerRecords<byte[], byte[]> records, Consumer<byte[], byte[]> consumer) {
-        runner.run(NAME, consumer, records, service::applyThresholds);
-    }
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        health.polling(NAME);
-    }
-
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        // nothing held per partition: state is in Redis, offsets in Kafka
+        handle(records, consumer);
     }
 }
