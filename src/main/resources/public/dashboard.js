@@ -130,13 +130,18 @@ function drawCategories(categories) {
     [c.category, c.count, fixed(c.sum), fixed(c.average, 2), fixed(c.min), fixed(c.max)]));
 }
 
+// Reads of Kafka Streams state answer 503 while it starts or rebalances: ask them only when ready.
+let ready = false;
+
 async function refresh() {
+  const whenReady = (path, draw) => ready ? panel(path, draw) : Promise.resolve();
   await Promise.all([
     (async () => {
-      // /health answers 503 with its JSON body while DOWN: show the status either way.
+      // Readiness, answered with 200 either way (/health's 503 while DOWN would be a console error).
       const badge = document.getElementById('health');
       try {
-        const h = await (await fetch('/health')).json();
+        const h = await getJson('/api/status');
+        ready = h.status === 'UP';
         badge.textContent = h.status;
         badge.className = 'badge ' + (h.status === 'UP' ? 'up' : 'down');
       } catch (e) {
@@ -155,16 +160,16 @@ async function refresh() {
         console.debug('alerts skipped:', e.message);
       }
     })(),
-    panel('/api/devices', drawDevices),
-    panel('/api/categories', drawCategories),
-    panel('/api/pages/top?n=10', p => {
+    whenReady('/api/devices', drawDevices),
+    whenReady('/api/categories', drawCategories),
+    whenReady('/api/pages/top?n=10', p => {
       document.getElementById('pages-window').textContent =
         p.window_start ? clock(p.window_start) + '–' + clock(p.window_end) : '';
       fillTable('pages-body', (p.pages || []).map(x => [x.page, x.views]));
     }),
     panel('/api/conversions?limit=10', c => fillTable('conversions-body', c.items.map(m =>
       [m.user, m.clicked_product, m.purchased_product, text(m.time_diff) + ' s']))),
-    panel('/api/words?top=10', w => fillTable('words-body', w.items.map(x => [x.word, x.count])))
+    whenReady('/api/words?top=10', w => fillTable('words-body', w.items.map(x => [x.word, x.count])))
   ]);
   setTimeout(refresh, REFRESH_MS);
 }

@@ -81,6 +81,11 @@ class DashboardPageBrowserTest implements RealServers {
 
     @Test
     void showsMovingNumbersAndAnAlertWithoutConsoleErrors() throws Exception {
+        // A person opens the page of a service that is up.
+        io.micronaut.http.client.HttpClient http = io.micronaut.http.client.HttpClient.create(server.getURL());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+            .until(() -> http.toBlocking().retrieve("/api/status").contains("\"UP\""));
+        http.close();
         browser.get(server.getURL() + "/");
         assertEquals("Pulse — live", browser.getTitle());
 
