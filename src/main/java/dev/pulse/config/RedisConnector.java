@@ -77,6 +77,14 @@ public class RedisConnector implements Supplier<StatefulRedisConnection<String, 
     }
 
     /**
+     * {@code uri} as it may be shown or logged: any user and password replaced by {@code ***}
+     * ({@code rediss://***@host:6379}).
+     */
+    public static String withoutCredentials(String uri) {
+        return uri == null ? null : uri.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^@/]*@", "$1***@");
+    }
+
+    /**
      * The messages of the cause chain from Lettuce's exception on (past the bean creation's wrapper); they say the
      * host and port, never the credentials.
      */
