@@ -1,10 +1,10 @@
 package dev.pulse.alerts;
 
+import dev.pulse.config.RedisConnector;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.micronaut.context.annotation.Value;
@@ -63,12 +63,12 @@ public class RedisStateStore implements StateStore {
         return 1
         """;
 
-    private final StatefulRedisConnection<String, String> connection;
+    private final RedisConnector connection;
     private final long ttlMillis;
     private final Duration timeout;
     private volatile String sha;
 
-    public RedisStateStore(StatefulRedisConnection<String, String> connection,
+    public RedisStateStore(RedisConnector connection,
                            @Value("${pulse.alerts.state-ttl:30d}") Duration ttl,
                            @Value("${pulse.alerts.redis-timeout:5s}") Duration timeout) {
         this.connection = connection;
@@ -86,7 +86,7 @@ public class RedisStateStore implements StateStore {
         if (keys.isEmpty()) {
             return values;
         }
-        for (KeyValue<String, String> kv : await(connection.async().mget(keys.toArray(String[]::new)))) {
+        for (KeyValue<String, String> kv : await(connection.get().async().mget(keys.toArray(String[]::new)))) {
             if (kv.hasValue()) {
                 values.put(kv.getKey(), kv.getValue());
             }
@@ -112,7 +112,7 @@ public class RedisStateStore implements StateStore {
 
     @Override
     public void put(String key, String value) {
-        RedisAsyncCommands<String, String> redis = connection.async();
+        RedisAsyncCommands<String, String> redis = connection.get().async();
         if (value == null) {
             await(redis.del(key));
         } else if (ttlMillis > 0) {
@@ -123,7 +123,7 @@ public class RedisStateStore implements StateStore {
     }
 
     private Long eval(String[] keys, String[] args) {
-        RedisAsyncCommands<String, String> redis = connection.async();
+        RedisAsyncCommands<String, String> redis = connection.get().async();
         String loaded = sha;
         if (loaded == null) {
             loaded = sha = await(redis.scriptLoad(CAS_SCRIPT));

@@ -1,7 +1,7 @@
 package dev.pulse.dashboard;
 
+import dev.pulse.config.RedisConnector;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.json.JsonMapper;
@@ -42,7 +42,7 @@ public class DashboardCache {
         return {version, redis.call('GET', ARGV[1] .. version .. ':' .. ARGV[2])}
         """;
 
-    private final StatefulRedisConnection<String, String> redis;
+    private final RedisConnector redis;
     private final JsonMapper jsonMapper;
     private final long ttlMillis;
     private final MeterRegistry meters;
@@ -50,7 +50,7 @@ public class DashboardCache {
     private final AtomicBoolean available = new AtomicBoolean(true);
     private volatile String readSha;
 
-    public DashboardCache(StatefulRedisConnection<String, String> redis, JsonMapper jsonMapper,
+    public DashboardCache(RedisConnector redis, JsonMapper jsonMapper,
                           DashboardProperties properties, MeterRegistry meters) {
         this.redis = redis;
         this.jsonMapper = jsonMapper;
@@ -68,7 +68,7 @@ public class DashboardCache {
     public String read(String endpoint, String group, String entry, Supplier<Map<String, Object>> state) {
         String version = null;
         try {
-            List<Object> found = redis.sync().evalsha(readSha(), ScriptOutputType.MULTI,
+            List<Object> found = redis.get().sync().evalsha(readSha(), ScriptOutputType.MULTI,
                 new String[] {versionKey(group)}, PREFIX + "e:" + group + ":", entry);
             version = (String) found.get(0);
             String cached = (String) found.get(1);
@@ -100,7 +100,7 @@ public class DashboardCache {
             return;
         }
         try {
-            var async = redis.async();
+            var async = redis.get().async();
             var replies = groups.stream().map(g -> async.incr(versionKey(g))).toList();
             for (var reply : replies) {
                 reply.get(5, TimeUnit.SECONDS);
@@ -120,7 +120,7 @@ public class DashboardCache {
 
     private void store(String group, String version, String entry, Map<String, Object> answer) {
         try {
-            redis.async().psetex(PREFIX + "e:" + group + ":" + version + ":" + entry, ttlMillis,
+            redis.get().async().psetex(PREFIX + "e:" + group + ":" + version + ":" + entry, ttlMillis,
                 json(withSource(answer, "cache")));
         } catch (RuntimeException e) {
             markAvailable(false);
@@ -130,7 +130,7 @@ public class DashboardCache {
     private String readSha() {
         String sha = readSha;
         if (sha == null) {
-            sha = redis.sync().scriptLoad(READ_SCRIPT);
+            sha = redis.get().sync().scriptLoad(READ_SCRIPT);
             readSha = sha;
         }
         return sha;

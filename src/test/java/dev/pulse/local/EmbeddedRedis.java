@@ -23,22 +23,38 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     private final Path binary;
     private final int port;
+    private final boolean tls;
+    private final List<String> options;
     private Process process;
+    private final StringBuilder output = new StringBuilder();
 
-    private EmbeddedRedis(Path binary, int port) {
+    private EmbeddedRedis(Path binary, int port, boolean tls, List<String> options) {
         this.binary = binary;
         this.port = port;
+        this.tls = tls;
+        this.options = List.copyOf(options);
     }
 
     /** @param port the port, or 0 for any free port */
     public static EmbeddedRedis start(int port) throws IOException {
-        EmbeddedRedis redis = new EmbeddedRedis(findBinary(), port == 0 ? freePort() : port);
+        return start(port, false, List.of());
+    }
+
+    /**
+     * A server with more {@code redis-server} options, for example {@code --requirepass}, {@code --user} or the
+     * {@code --tls-*} files.
+     *
+     * @param tls serve TLS only, on {@code port} ({@code --tls-port}; the plain port is off)
+     */
+    public static EmbeddedRedis start(int port, boolean tls, List<String> options) throws IOException {
+        EmbeddedRedis redis = new EmbeddedRedis(findBinary(), port == 0 ? freePort() : port, tls, options);
         redis.start();
         return redis;
     }
 
+    /** {@code redis://} or, for a TLS server, {@code rediss://}, without credentials. */
     public String uri() {
-        return "redis://127.0.0.1:" + port;
+        return (tls ? "rediss" : "redis") + "://127.0.0.1:" + port;
     }
 
     public int port() {
@@ -54,12 +70,18 @@ public final class EmbeddedRedis implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        process = new ProcessBuilder(List.of(binary.toString(),
-            "--port", Integer.toString(port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"))
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
+        List<String> command = new java.util.ArrayList<>(List.of(binary.toString(),
+            "--port", tls ? "0" : Integer.toString(port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"));
+        if (tls) {
+            command.addAll(List.of("--tls-port", Integer.toString(port)));
+        }
+        command.addAll(options);
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process started = process;
+        Thread reader = new Thread(() -> keepOutput(started), "redis-server-output-" + port);
+        reader.setDaemon(true);
+        reader.start();
         waitUntilListening(Duration.ofSeconds(20));
     }
 
@@ -83,11 +105,35 @@ public final class EmbeddedRedis implements AutoCloseable {
         stop();
     }
 
+    /** The server's last lines of output (kept, not printed), for a test that explains why it could not start. */
+    public String output() {
+        synchronized (output) {
+            return output.toString();
+        }
+    }
+
+    private void keepOutput(Process from) {
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(from.getInputStream(),
+            java.nio.charset.StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                synchronized (output) {
+                    output.append(line).append('\n');
+                    if (output.length() > 8192) {
+                        output.delete(0, output.length() - 8192);
+                    }
+                }
+            }
+        } catch (IOException closed) {
+            // the server stopped
+        }
+    }
+
     private void waitUntilListening(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IOException(binary + " exited with " + process.exitValue() + " on port " + port);
+                sleep(); // let the reader take the last lines
+                throw new IOException(binary + " exited with " + process.exitValue() + " on port " + port + ": " + output());
             }
             try (Socket socket = new Socket("127.0.0.1", port)) {
                 return;

@@ -1,6 +1,7 @@
 package dev.pulse.local;
 
 import dev.pulse.Application;
+import dev.pulse.config.RedisConnector;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -77,7 +78,7 @@ public final class LocalStack {
             """,
             (System.nanoTime() - start) / 1e9, port,
             kafka, embeddedKafka == null ? " (given)" : " (embedded)",
-            redis, embeddedRedis == null ? " (given)" : " (embedded)",
+            RedisConnector.withoutCredentials(redis), embeddedRedis == null ? " (given)" : " (embedded)",
             properties.get("pulse.demo.enabled").equals("true") ? "on" : "off");
     }
 

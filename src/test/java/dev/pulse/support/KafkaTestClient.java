@@ -6,6 +6,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -46,10 +47,10 @@ public final class KafkaTestClient implements AutoCloseable {
         send(topic, bytes(key), bytes(value), null);
     }
 
-    /** Sends and waits for the broker's acknowledgement; {@code timestampMs} null means now. */
-    public void send(String topic, byte[] key, byte[] value, Long timestampMs) {
+    /** Sends and waits for the broker's acknowledgement; {@code timestampMs} null means now. Returns where it went. */
+    public RecordMetadata send(String topic, byte[] key, byte[] value, Long timestampMs) {
         try {
-            producer.send(new ProducerRecord<>(topic, null, timestampMs, key, value)).get();
+            return producer.send(new ProducerRecord<>(topic, null, timestampMs, key, value)).get();
         } catch (Exception e) {
             throw new IllegalStateException("could not send to " + topic, e);
         }
