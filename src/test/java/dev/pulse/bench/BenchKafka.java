@@ -52,6 +52,32 @@ final class BenchKafka implements AutoCloseable {
             topics.add(topic);
         }
         admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+        awaitLeaders(names);
+    }
+
+    /**
+     * Waits until every partition of the topics answers a ListOffsets at its leader: a new topic's leader is in the
+     * metadata a little before the broker serves it, and producing in between draws NOT_LEADER_OR_FOLLOWER retries.
+     */
+    private void awaitLeaders(Collection<String> names) throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (String name : names) {
+            for (TopicPartition tp : partitions(name)) {
+                request.put(tp, OffsetSpec.latest());
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     List<TopicPartition> partitions(String topic) throws Exception {

@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * @param readings         sensor readings preloaded on {@code real-time-data} for the sensor scenario
  * @param devices          distinct devices in the sensor preload and in the target-rate load
  * @param rate             target rate of the mixed load, events per second
- * @param duration         how long each target-rate phase (latency, dashboard) produces
+ * @param warmup           load produced at the start of each target-rate phase before its figures are taken
+ * @param duration         how long each target-rate phase (latency, dashboard) is measured, after the warm-up
  * @param mix              relative weights of sensors, records and words in the target-rate load
  * @param connections      concurrent HTTP connections of the dashboard readers (closed loop)
  * @param httpClient       {@code auto} (wrk when it is there or can be installed, else Java), {@code wrk} or {@code java}
@@ -46,6 +47,7 @@ public record BenchSettings(
     long readings,
     int devices,
     int rate,
+    Duration warmup,
     Duration duration,
     Map<String, Integer> mix,
     int connections,
@@ -99,6 +101,7 @@ public record BenchSettings(
             longProp("bench.readings", small ? 100_000 : 1_000_000),
             (int) longProp("bench.devices", small ? 200 : 1_000),
             (int) longProp("bench.rate", 10_000),
+            duration(prop("bench.warmup", small ? "5s" : "15s")),
             duration(prop("bench.duration", small ? "15s" : "60s")),
             mix(prop("bench.mix", "sensors=5,records=3,words=2")),
             (int) longProp("bench.connections", 32),
@@ -129,6 +132,7 @@ public record BenchSettings(
         d.put("readings", readings);
         d.put("devices", devices);
         d.put("rate", rate);
+        d.put("warmup_s", warmup.toMillis() / 1000.0);
         d.put("duration_s", duration.toMillis() / 1000.0);
         d.put("mix", mix);
         d.put("connections", connections);

@@ -433,10 +433,11 @@ public final class LoadDriver {
 
     private void latency(Map<String, Object> out) throws Exception {
         ensurePulseReady();
-        out.putAll(loadPhase(settings.duration(), null));
+        out.putAll(loadPhase(settings.warmup(), settings.duration(), null));
     }
 
     private void dashboard(Map<String, Object> out) throws Exception {
+        HttpLoad.prepare(settings.httpClient());
         ensurePulseReady();
         List<String> paths = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -446,18 +447,16 @@ public final class LoadDriver {
             paths.add("/api/words?top=10");
         }
         Map<String, Object> reads = new LinkedHashMap<>();
-        out.putAll(loadPhase(settings.duration(), () -> {
-            Duration warmup = Duration.ofMillis(Math.min(3000, settings.duration().toMillis() / 5));
-            Thread.sleep(warmup.toMillis());
+        out.putAll(loadPhase(settings.warmup(), settings.duration(), () -> {
+            Thread.sleep(settings.warmup().toMillis());
             Map<String, Object> firstAnswers = new LinkedHashMap<>();
             for (String path : List.of(paths.get(0), paths.get(1), paths.get(2), paths.get(3))) {
                 firstAnswers.put(path, get(path).statusCode());
             }
             reads.put("first_answers", firstAnswers);
             Map<String, Double> before = metrics("pulse_cache_hits_total", "pulse_cache_misses_total");
-            Duration length = settings.duration().minus(warmup).minusSeconds(1);
             reads.putAll(HttpLoad.run(settings.httpClient(), "127.0.0.1", pulsePort, paths, settings.connections(),
-                length.isNegative() || length.isZero() ? Duration.ofSeconds(1) : length, dir));
+                settings.duration(), dir));
             Map<String, Double> after = metrics("pulse_cache_hits_total", "pulse_cache_misses_total");
             double hits = after.get("pulse_cache_hits_total") - before.get("pulse_cache_hits_total");
             double misses = after.get("pulse_cache_misses_total") - before.get("pulse_cache_misses_total");
@@ -465,8 +464,8 @@ public final class LoadDriver {
             reads.put("paths", paths.size() + " paths: /api/words/{w}, /api/categories, /api/devices/{id}, /api/words?top=10 in turn");
         }));
         out.put("reads", reads);
-        if (((Number) reads.getOrDefault("errors", 0L)).longValue() > 0) {
-            throw new BenchFailure("dashboard reads: " + reads.get("errors") + " answers other than 200");
+        if (((Number) reads.getOrDefault("non_200", 0L)).longValue() > 0) {
+            throw new BenchFailure("dashboard reads: " + reads.get("non_200") + " answers other than 200");
         }
         log("dashboard reads: " + Report.number(((Number) reads.get("requests_per_s")).doubleValue()) + " requests/s, p99 "
             + reads.get("p99_ms") + " ms");
@@ -476,7 +475,7 @@ public final class LoadDriver {
         ensurePulseReady();
         Duration soak = settings.soak();
         Map<String, Object> heap = new LinkedHashMap<>();
-        out.putAll(loadPhase(soak, () -> {
+        out.putAll(loadPhase(Duration.ZERO, soak, () -> {
             long warm = Math.min(30_000, soak.toMillis() / 10);
             long startedAt = System.currentTimeMillis();
             sleepUntil(startedAt + warm);
@@ -501,11 +500,13 @@ public final class LoadDriver {
         void run() throws Exception;
     }
 
-    /** Runs the mixed load for this long (and {@code during} meanwhile), checks its outputs, reports. */
-    private Map<String, Object> loadPhase(Duration length, During during) throws Exception {
+    /** Runs the mixed load for warm-up + length (and {@code during} meanwhile), checks its outputs, reports. */
+    private Map<String, Object> loadPhase(Duration warmup, Duration length, During during) throws Exception {
         loadRan = true;
-        log("Load: " + settings.rate() + " events/s for " + length.toSeconds() + " s, mix " + settings.mix());
-        TargetRateLoad load = new TargetRateLoad(loadModel, kafka, this::topic, settings.rate(), length, settings.mix());
+        log("Load: " + settings.rate() + " events/s for " + warmup.toSeconds() + " s of warm-up + " + length.toSeconds()
+            + " s, mix " + settings.mix());
+        TargetRateLoad load = new TargetRateLoad(loadModel, kafka, this::topic, settings.rate(), warmup, length,
+            settings.mix());
         load.start();
         Exception duringFailure = null;
         if (during != null) {
@@ -841,8 +842,8 @@ public final class LoadDriver {
                 });
                 if (p.get("reads") instanceof Map<?, ?> reads && reads.containsKey("requests_per_s")) {
                     t.row("dashboard reads", Report.number(((Number) reads.get("requests_per_s")).doubleValue()) + " requests/s",
-                        "p50 " + reads.get("p50_ms") + " ms, p99 " + reads.get("p99_ms") + " ms, " + reads.get("errors")
-                            + " errors, cache hits " + Report.number(100 * ((Number) reads.get("cache_hit_ratio")).doubleValue())
+                        "p50 " + reads.get("p50_ms") + " ms, p99 " + reads.get("p99_ms") + " ms, " + reads.get("non_200")
+                            + " non-200, " + reads.get("socket_errors") + " socket errors/timeouts, cache hits " + Report.number(100 * ((Number) reads.get("cache_hit_ratio")).doubleValue())
                             + "%, " + reads.get("connections") + " connections, " + reads.get("client"));
                 }
                 if (p.get("heap_after_full_gc") instanceof Map<?, ?> heap) {
@@ -855,6 +856,9 @@ public final class LoadDriver {
             t.section("Heap after GC (peak over the JVM's life)");
             heaps.forEach((name, h) -> t.row(String.valueOf(name), ((Map<?, ?>) h).get("max_after_gc_mb") + " MB",
                 ((Map<?, ?>) h).get("collections") + " collections"));
+        }
+        if (results.get("final_checks") instanceof Map<?, ?> f && f.containsKey("word_totals")) {
+            t.section("Final checks: word-totals " + f.get("word_totals") + "; dead letters " + f.get("dead_letters"));
         }
         t.section(failures.isEmpty() ? "Every output matched what was sent." : "FAILED:\n  " + String.join("\n  ", failures));
         t.section("Results: " + file);

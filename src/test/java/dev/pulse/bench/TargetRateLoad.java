@@ -84,6 +84,7 @@ final class TargetRateLoad {
     private final BenchKafka kafka;
     private final TopicNames topics;
     private final int rate;
+    private final Duration warmup;
     private final Duration duration;
     private final int[] pattern;
 
@@ -94,6 +95,7 @@ final class TargetRateLoad {
     private volatile long sentTotal;
     private volatile double producedSeconds;
     private volatile long maxLagMs;
+    private volatile long measureFromMs = Long.MAX_VALUE;
     private final long[] sentByKind = new long[3];
     private long firstRecordId;
     private volatile long endRecordId = -1; // set when the producer is done
@@ -119,11 +121,18 @@ final class TargetRateLoad {
     private long negativeLatencies;
     private volatile boolean complete;
 
-    TargetRateLoad(Model model, BenchKafka kafka, TopicNames topics, int rate, Duration duration, Map<String, Integer> mix) {
+    /**
+     * @param warmup   produced first, checked like the rest, but left out of the latency figures (JIT, caches, the
+     *                 first rebalance)
+     * @param duration produced after the warm-up: the measured part
+     */
+    TargetRateLoad(Model model, BenchKafka kafka, TopicNames topics, int rate, Duration warmup, Duration duration,
+                   Map<String, Integer> mix) {
         this.model = model;
         this.kafka = kafka;
         this.topics = topics;
         this.rate = rate;
+        this.warmup = warmup;
         this.duration = duration;
         this.pattern = pattern(mix);
         this.pendingAggregates = new StampQueue[model.categories.length];
@@ -231,10 +240,11 @@ final class TargetRateLoad {
         String sensorsTopic = topics.of("real-time-data");
         String recordsTopic = topics.of("input-topic");
         String wordsTopic = topics.of("word-counts");
-        long total = (long) rate * duration.toMillis() / 1000;
+        long total = (long) rate * (warmup.toMillis() + duration.toMillis()) / 1000;
         try (KafkaProducer<byte[], byte[]> producer = kafka.producer("bench-load")) {
             long startNanos = System.nanoTime();
             long startMs = System.currentTimeMillis();
+            measureFromMs = startMs + warmup.toMillis();
             long i = 0;
             while (i < total) {
                 long due = Math.min(total, (System.nanoTime() - startNanos) * rate / 1_000_000_000L);
@@ -351,7 +361,7 @@ final class TargetRateLoad {
         }
         outputIds.set(bit);
         outputsInPhase++;
-        record(outputLatency, now - millis(v.get("timestamp")));
+        record(outputLatency, now, millis(v.get("timestamp")));
     }
 
     private void onAlert(JsonNode v, long now) {
@@ -363,14 +373,14 @@ final class TargetRateLoad {
             alertDuplicates++;
         } else {
             alertsMatched++;
-            record(alertLatency, now - millis(v.get("timestamp")));
+            record(alertLatency, now, millis(v.get("timestamp")));
         }
     }
 
     private void onAggregate(int category, JsonNode v, long now) {
         long newest = millis(v.get("timestamp"));
         lastCategoryCount[category] = v.get("count").getLongValue();
-        pendingAggregates[category].popUpTo(newest, stamp -> record(aggregateLatency, now - stamp));
+        pendingAggregates[category].popUpTo(newest, stamp -> record(aggregateLatency, now, stamp));
     }
 
     private boolean isComplete() {
@@ -385,7 +395,12 @@ final class TargetRateLoad {
         return outputsInPhase == sentByKind[1] && alertsMatched == expectedAlerts.size();
     }
 
-    private void record(Histogram histogram, long latencyMs) {
+    /** Records arrival − stamp, for events stamped after the warm-up. */
+    private void record(Histogram histogram, long arrivedMs, long stampMs) {
+        if (stampMs < measureFromMs) {
+            return;
+        }
+        long latencyMs = arrivedMs - stampMs;
         if (latencyMs < 0) {
             negativeLatencies++;
             latencyMs = 0;
@@ -406,13 +421,14 @@ final class TargetRateLoad {
     /** Figures of the phase; call after {@link #awaitOutputs}. */
     Map<String, Object> report() {
         Map<String, Object> r = new LinkedHashMap<>();
-        double seconds = producedSeconds > 0 ? producedSeconds : duration.toMillis() / 1000.0;
+        double seconds = producedSeconds > 0 ? producedSeconds : (warmup.toMillis() + duration.toMillis()) / 1000.0;
         double achieved = sentTotal / seconds;
         r.put("target_rate", rate);
         r.put("achieved_rate", achieved);
         r.put("target_reached", achieved >= 0.98 * rate);
         r.put("producer_max_lag_ms", maxLagMs);
-        r.put("duration_s", seconds);
+        r.put("warmup_s", warmup.toMillis() / 1000.0);
+        r.put("duration_s", seconds - warmup.toMillis() / 1000.0);
         Map<String, Object> sent = new LinkedHashMap<>();
         sent.put("sensors", sentByKind[0]);
         sent.put("records", sentByKind[1]);
