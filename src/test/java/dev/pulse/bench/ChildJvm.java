@@ -148,7 +148,8 @@ final class ChildJvm implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             for (GcEvent event : gcEvents()) {
-                if (event.id() > before && event.kind().contains("System.gc()")) {
+                // G1 logs it as "Pause Full (Diagnostic Command)"
+                if (event.id() > before && event.kind().startsWith("Pause Full")) {
                     return event.afterMb();
                 }
             }

@@ -475,8 +475,9 @@ public final class LoadDriver {
         ensurePulseReady();
         Duration soak = settings.soak();
         Map<String, Object> heap = new LinkedHashMap<>();
-        out.putAll(loadPhase(Duration.ZERO, soak, () -> {
+        out.putAll(loadPhase(settings.warmup(), soak, () -> {
             long warm = Math.min(30_000, soak.toMillis() / 10);
+            Thread.sleep(settings.warmup().toMillis());
             long startedAt = System.currentTimeMillis();
             sleepUntil(startedAt + warm);
             heap.put("start_mb", pulse.heapAfterFullGc());
@@ -492,8 +493,11 @@ public final class LoadDriver {
         }));
         long start = ((Number) heap.get("start_mb")).longValue();
         long end = ((Number) heap.get("end_mb")).longValue();
-        heap.put("growth_mb", end - start);
         out.put("heap_after_full_gc", heap);
+        if (start < 0 || ((Number) heap.get("middle_mb")).longValue() < 0 || end < 0) {
+            throw new BenchFailure("soak: a full GC requested with jcmd did not show in Pulse's GC log " + heap);
+        }
+        heap.put("growth_mb", end - start);
     }
 
     private interface During {
