@@ -532,6 +532,9 @@ public final class LoadDriver {
             throw duringFailure;
         }
         if (!problems.isEmpty()) {
+            if (!pulse.isAlive()) {
+                problems.add("Pulse exited; its log ends:\n" + pulse.logTail(30));
+            }
             report.put("problems", problems);
             throw new BenchFailure(String.join("; ", problems));
         }
