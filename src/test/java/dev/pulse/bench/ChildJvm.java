@@ -45,8 +45,16 @@ final class ChildJvm implements AutoCloseable {
         Files.createDirectories(dir);
         Path log = dir.resolve(name + ".log");
         Path gcLog = dir.resolve(name + "-gc.log");
-        List<String> options = List.of("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
-            "-Xlog:gc:file=" + gcLog.toAbsolutePath() + ":uptime");
+        List<String> options = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
+            "-Xlog:gc:file=" + gcLog.toAbsolutePath() + ":uptime"));
+        // Extra options for profiling, e.g. -Dbench.jvm-options="-XX:StartFlightRecording=filename=target/{name}.jfr";
+        // {name} is the child's name, so each child writes its own recording.
+        String extra = System.getProperty("bench.jvm-options", "").trim();
+        if (!extra.isEmpty()) {
+            for (String option : extra.split("\\s+")) {
+                options.add(option.replace("{name}", name));
+            }
+        }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(options);
