@@ -185,7 +185,7 @@ public class AggregatesTopology {
             this.decoder = decoder;
             this.jsonMapper = jsonMapper;
             this.deadLetters = topicName.apply(Topics.DEAD_LETTER_QUEUE);
-            this.stats = new JsonSerde<>(jsonMapper, Stats.class);
+            this.stats = BinarySerdes.stats();
             this.clicks = new JsonSerde<>(jsonMapper, ClickEvent.class);
             this.purchases = new JsonSerde<>(jsonMapper, PurchaseEvent.class);
         }
@@ -353,16 +353,17 @@ public class AggregatesTopology {
         // --- device-averages -----------------------------------------------------------------
 
         private void deviceAverages() {
+            Serde<SensorReading> readings = BinarySerdes.sensorReadings();
             KGroupedStream<String, SensorReading> byDevice = decode(Topics.REAL_TIME_DATA, "readings",
                     (key, value, time) -> decoder.decodeSensor(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
                     SensorReading::eventTimeMs, false)
                 .processValues(WITH_EVENT_TIME, named("readings-with-event-time"))
                 .selectKey((key, reading) -> reading.deviceId(), named("readings-keyed-by-device"))
-                .groupByKey(Grouped.with("readings-by-device", strings, new JsonSerde<>(jsonMapper, SensorReading.class)));
+                .groupByKey(Grouped.with("readings-by-device", strings, readings));
             // The latest reading per device (by event time), for the dashboard's device view.
             byDevice.reduce((held, next) -> later(next, held), named("device-latest-reduce"),
                 Materialized.<String, SensorReading, KeyValueStore<Bytes, byte[]>>as(AggregateStores.DEVICE_LATEST)
-                    .withKeySerde(strings).withValueSerde(new JsonSerde<>(jsonMapper, SensorReading.class)));
+                    .withKeySerde(strings).withValueSerde(readings));
             byDevice
                 .windowedBy(TimeWindows.ofSizeAndGrace(properties.deviceWindow(), properties.grace())
                     .advanceBy(properties.deviceAdvance()))
