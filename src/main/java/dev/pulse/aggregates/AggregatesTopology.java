@@ -444,9 +444,10 @@ public class AggregatesTopology {
         /**
          * The catalog as a global table, so clicks and purchases keyed by user can look up any product.
          * A global table is read outside the topology's processors: a value that is not a JSON object fails
-         * deserialization, and the stream's deserialization handler ({@link DeadLetterDeserializationHandler})
-         * sends it to the dead-letter topic. The store reads leniently (such a value reads as an unknown
-         * product) because a global table restores raw bytes without deserializing them.
+         * deserialization and is skipped (the stream's deserialization handler logs it and goes on), so the table
+         * keeps the product's last good value; {@link ProductCatalogListener} writes its dead letter. The store
+         * reads leniently (such a value reads as an unknown product) because a global table restores raw bytes
+         * without deserializing them.
          */
         private GlobalKTable<String, Product> productCatalog() {
             JsonSerde<Product> json = new JsonSerde<>(jsonMapper, Product.class);

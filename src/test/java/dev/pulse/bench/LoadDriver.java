@@ -60,7 +60,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class LoadDriver {
 
     private static final JsonMapper JSON = ObjectMapper.getDefault();
-    private static final List<String> LISTENERS = List.of("transform", "sensor", "thresholds", "fraud");
+    private static final List<String> LISTENERS = List.of("transform", "sensor", "thresholds", "fraud", "catalog");
 
     private final BenchSettings settings;
     private final String runId;

@@ -53,7 +53,7 @@ class DashboardTwoInstancesIntegrationTest {
             properties.put("kafka.streams.default.application.id", "pulse-two-instances-" + id);
             properties.put("pulse.topics." + Topics.WORD_COUNTS, "word-counts-two-" + id);
             properties.put("pulse.topics." + Topics.WORD_TOTALS, "word-totals-two-" + id);
-            for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud"}) {
+            for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud", "catalog"}) {
                 properties.put("pulse.listeners." + listener + ".enabled", "false");
             }
             ApplicationContext context = ApplicationContext.builder().environments("test").properties(properties).start();

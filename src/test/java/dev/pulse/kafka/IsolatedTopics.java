@@ -25,10 +25,10 @@ public final class IsolatedTopics {
         Map<String, String> properties = new HashMap<>();
         for (String topic : new String[] {Topics.INPUT_TOPIC, Topics.OUTPUT_TOPIC, Topics.REAL_TIME_DATA,
             Topics.DEVICE_THRESHOLDS, Topics.TEMPERATURE_ALERTS, Topics.TRANSACTIONS, Topics.FRAUD_ALERTS,
-            Topics.DEAD_LETTER_QUEUE}) {
+            Topics.PRODUCT_CATALOG, Topics.DEAD_LETTER_QUEUE}) {
             properties.put("pulse.topics." + topic, name(topic));
         }
-        for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud"}) {
+        for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud", "catalog"}) {
             properties.put("pulse.listeners." + listener + ".group-id", "it-" + listener + "-" + suffix);
         }
         return properties;

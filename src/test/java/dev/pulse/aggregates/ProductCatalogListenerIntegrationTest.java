@@ -1,0 +1,75 @@
+package dev.pulse.aggregates;
+
+import dev.pulse.kafka.DeadLetter;
+import dev.pulse.kafka.IsolatedTopics;
+import dev.pulse.kafka.Topics;
+import dev.pulse.support.KafkaTestClient;
+import dev.pulse.support.KafkaTestClient.Received;
+import dev.pulse.support.RealServers;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.Environment;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The catalog's dead letters come from {@link ProductCatalogListener}, so a bad catalog record is dead-lettered once
+ * even when it arrived while Pulse was down (Kafka Streams fills the global table from its topic without reading the
+ * records, so no deserialization handler would ever see it), and not again after a restart.
+ */
+class ProductCatalogListenerIntegrationTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @Test
+    void deadLettersCatalogRecordsThatArrivedWhilePulseWasDownOnceEach() throws Exception {
+        IsolatedTopics topics = new IsolatedTopics();
+        String catalog = topics.name(Topics.PRODUCT_CATALOG);
+        String deadLetters = topics.name(Topics.DEAD_LETTER_QUEUE);
+        Map<String, Object> properties = new HashMap<>(RealServers.serverProperties());
+        properties.putAll(topics.allTopicsProperties());
+        try (KafkaTestClient kafka = KafkaTestClient.forTestBroker()) {
+            // Before any Pulse runs: one good product, two bad ones, a deletion.
+            kafka.send(catalog, "p-good", "{\"name\": \"Laptop\", \"price\": 999}");
+            kafka.send(catalog, "p-text", "Laptop 999");
+            kafka.send(catalog, "p-list", "[1, 2]");
+            kafka.send(catalog, "p-gone", null);
+
+            try (ApplicationContext pulse = ApplicationContext.run(properties, Environment.TEST)) {
+                List<Received> letters = kafka.readUntil(deadLetters, r -> r.size() >= 2, WAIT);
+                assertEquals(Map.of(
+                        "p-text", "not valid JSON",
+                        "p-list", "expected an object, got an array"),
+                    errorsByKey(letters, catalog), "one dead letter per bad record, with its reason");
+            }
+
+            // A restart reads on from the committed offsets: a new bad record is dead-lettered, the old ones not again.
+            kafka.send(catalog, "p-number", "42");
+            try (ApplicationContext pulse = ApplicationContext.run(properties, Environment.TEST)) {
+                kafka.readUntil(deadLetters, r -> r.size() >= 3, WAIT);
+                Thread.sleep(2000); // room for a duplicate to show
+                List<Received> letters = kafka.readUntil(deadLetters, r -> r.size() > 3, Duration.ofSeconds(3));
+                assertEquals(List.of("p-list", "p-number", "p-text"), letters.stream().map(Received::key).sorted().toList(),
+                    "each bad record once");
+                assertTrue(letters.stream().allMatch(r -> catalog.equals(r.headers().get(DeadLetter.HEADER_SOURCE_TOPIC))));
+            }
+        }
+    }
+
+    /** Dead letters by key: the start of each reason (up to its first ':' or the end), checked against the source. */
+    private static Map<String, String> errorsByKey(List<Received> letters, String source) {
+        Map<String, String> errors = new HashMap<>();
+        for (Received letter : letters) {
+            assertEquals(source, letter.headers().get(DeadLetter.HEADER_SOURCE_TOPIC));
+            String error = letter.headers().get(DeadLetter.HEADER_ERROR);
+            errors.put(letter.key(), error.contains(":") ? error.substring(0, error.indexOf(':')) : error);
+        }
+        return errors;
+    }
+}
