@@ -17,8 +17,9 @@ import java.util.TreeMap;
  * Runs JMH as its own {@code Main} would (same options), then prints every result as a ratio to the baseline of
  * its class measured in the same run: the benchmark method whose name starts with {@code baseline}, with the same
  * {@code @Param} values. Every benchmark here is in average time per event, so {@code 0.50×} is twice as fast as
- * the baseline and {@code 3.00×} three times as slow. With {@code -prof gc} the bytes allocated per event are shown
- * too.
+ * the baseline and {@code 3.00×} three times as slow. The ratio is of the medians of the measurement iterations,
+ * which a burst of load on a shared machine moves less than the means JMH reports. With {@code -prof gc} the bytes
+ * allocated per event are shown too.
  */
 public final class JmhMain {
 
@@ -47,7 +48,7 @@ public final class JmhMain {
             groups.computeIfAbsent(group(result), g -> new ArrayList<>()).add(result);
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"Benchmark", "Params", "Score", "Unit", "× baseline", "B/event"});
+        rows.add(new String[] {"Benchmark", "Params", "Mean", "Median", "Unit", "× baseline", "B/event"});
         for (List<RunResult> group : groups.values()) {
             RunResult baseline = group.stream().filter(r -> method(r).startsWith(BASELINE_PREFIX)).findFirst().orElse(null);
             group.sort((a, b) -> a == baseline ? -1 : b == baseline ? 1 : method(a).compareTo(method(b)));
@@ -55,17 +56,22 @@ public final class JmhMain {
                 Result<?> primary = result.getPrimaryResult();
                 Result<?> allocation = result.getSecondaryResults().get(ALLOCATION);
                 String ratio = baseline == null ? "" : String.format(Locale.ROOT, "%.2f×",
-                    primary.getScore() / baseline.getPrimaryResult().getScore());
+                    median(result) / median(baseline));
                 rows.add(new String[] {
                     simpleClass(result) + "." + method(result),
                     params(result),
-                    String.format(Locale.ROOT, "%.3f", primary.getScore()),
+                    String.format(Locale.ROOT, "%.1f", primary.getScore()),
+                    String.format(Locale.ROOT, "%.1f", median(result)),
                     primary.getScoreUnit(),
                     ratio,
                     allocation == null ? "" : String.format(Locale.ROOT, "%.0f", allocation.getScore())});
             }
         }
-        return table("Ratios to each class's baseline (same run, same parameters)", rows);
+        return table("Ratios to each class's baseline (same run, same parameters; medians of the iterations)", rows);
+    }
+
+    private static double median(RunResult result) {
+        return result.getPrimaryResult().getStatistics().getPercentile(50);
     }
 
     private static String group(RunResult result) {
