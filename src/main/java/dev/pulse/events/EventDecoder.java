@@ -2,6 +2,7 @@ package dev.pulse.events;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import jakarta.inject.Singleton;
@@ -34,11 +35,13 @@ public class EventDecoder {
         Pattern.compile("(?i)\\s*temperature\\s*[:=]\\s*(-?\\d+(?:\\.\\d+)?)\\s*°?\\s*([cf])\\s*");
     private static final Pattern NOT_A_WORD_CHAR = Pattern.compile("[^\\p{L}\\p{M}\\p{Nd}]+");
     private static final JsonFactory TOKENIZER = new JsonFactory();
+    private static final Argument<JsonNode> JSON_NODE = Argument.of(JsonNode.class);
 
-    private final JsonMapper jsonMapper;
+    /** The mapper with its JSON tree deserializer looked up once, not on every record. */
+    private final JsonMapper treeMapper;
 
     public EventDecoder(JsonMapper jsonMapper) {
-        this.jsonMapper = jsonMapper;
+        this.treeMapper = jsonMapper.createSpecific(JSON_NODE);
     }
 
     // --- word-counts -------------------------------------------------------------------------
@@ -51,7 +54,7 @@ public class EventDecoder {
         }
         String trimmed = text.strip();
         if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-            Decoded<JsonNode> json = parse(text);
+            Decoded<JsonNode> json = parse(text, value);
             return json.isValid() ? decodeWords(json.value()) : Decoded.invalid(json.error());
         }
         return wordsOfLine(text);
@@ -94,7 +97,7 @@ public class EventDecoder {
         String keyText = key == null ? null : utf8(key);
         String trimmed = text.strip();
         if (trimmed.startsWith("{")) {
-            Decoded<JsonNode> json = parse(text);
+            Decoded<JsonNode> json = parse(text, value);
             return json.isValid() ? decodeSensor(keyText, json.value()) : Decoded.invalid(json.error());
         }
         Matcher line = TEMPERATURE_LINE.matcher(trimmed);
@@ -337,12 +340,21 @@ public class EventDecoder {
 
     /** Parses a JSON value; the reason says where it broke, in one line. */
     public Decoded<JsonNode> parse(String text) {
+        return parse(text, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param text the value as text
+     * @param utf8 the same value as UTF-8 bytes, which is what the mapper reads (a record's own bytes, so they need
+     *             not be encoded again)
+     */
+    private Decoded<JsonNode> parse(String text, byte[] utf8) {
         try {
-            JsonNode node = jsonMapper.readValue(text, JsonNode.class);
+            JsonNode node = treeMapper.readValue(utf8, JSON_NODE);
             if (node == null) {
                 return Decoded.invalid(text.isBlank() ? "not valid JSON: empty value" : "expected a JSON object, got null");
             }
-            String trailing = trailingContent(text);
+            String trailing = trailingContent(utf8);
             return trailing == null ? Decoded.ok(node) : Decoded.invalid("not valid JSON: " + trailing);
         } catch (IOException | RuntimeException e) {
             return Decoded.invalid("not valid JSON: " + firstLine(e.getMessage()));
@@ -353,9 +365,9 @@ public class EventDecoder {
      * The mapper stops after the first JSON value and ignores the rest, so {@code {"word": "a"} junk}
      * would pass as JSON; the contract calls such text invalid. Returns why, or {@code null}.
      */
-    private static String trailingContent(String text) {
+    private static String trailingContent(byte[] utf8) {
         boolean valueRead = false;
-        try (JsonParser parser = TOKENIZER.createParser(text)) {
+        try (JsonParser parser = TOKENIZER.createParser(utf8)) {
             parser.nextToken();
             parser.skipChildren();
             valueRead = true;
@@ -371,13 +383,19 @@ public class EventDecoder {
             return Decoded.invalid("no value: expected a JSON object");
         }
         String text = utf8(value);
-        return text == null ? Decoded.invalid("value is not valid UTF-8") : parse(text);
+        return text == null ? Decoded.invalid("value is not valid UTF-8") : parse(text, value);
     }
 
     /** Strict UTF-8: malformed input gives {@code null} rather than replacement characters. */
     public static String utf8(byte[] bytes) {
         if (bytes == null) {
             return null;
+        }
+        // The String constructor is the JDK's fast path, but it puts U+FFFD in place of malformed input. Without a
+        // U+FFFD in its result the input was well-formed; with one, the strict decoder below decides.
+        String lenient = new String(bytes, StandardCharsets.UTF_8);
+        if (lenient.indexOf('\uFFFD') < 0) {
+            return lenient;
         }
         try {
             CharBuffer chars = StandardCharsets.UTF_8.newDecoder()

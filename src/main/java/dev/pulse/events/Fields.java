@@ -14,6 +14,8 @@ import java.util.Locale;
 final class Fields {
 
     private static final int SHOWN_CHARS = 60;
+    /** Whole epoch seconds up to this many give milliseconds that fit a long. */
+    private static final long MAX_WHOLE_SECONDS = Long.MAX_VALUE / 1000;
 
     private Fields() {
     }
@@ -53,6 +55,9 @@ final class Fields {
     static String requiredId(JsonNode object, String name) {
         JsonNode node = field(object, name);
         if (node != null && node.isNumber()) {
+            if (isWhole(node.getNumberValue())) {
+                return Long.toString(node.getNumberValue().longValue());
+            }
             BigDecimal number = node.getBigDecimalValue();
             if (number.stripTrailingZeros().scale() <= 0) {
                 return number.toBigInteger().toString();
@@ -102,22 +107,33 @@ final class Fields {
         }
         String expected = "epoch seconds or an ISO-8601 date-time";
         if (node.isNumber()) {
+            Number number = node.getNumberValue();
+            if (isWhole(number) && number.longValue() >= -MAX_WHOLE_SECONDS && number.longValue() <= MAX_WHOLE_SECONDS) {
+                return number.longValue() * 1000;
+            }
             return epochSecondsToMillis(name, node.getBigDecimalValue());
         }
         if (!node.isString()) {
             throw InvalidFieldException.field(name, expected, describe(node));
         }
         String text = node.getStringValue().trim();
-        try {
-            return epochSecondsToMillis(name, new BigDecimal(text));
-        } catch (NumberFormatException notANumber) {
-            // not a number: try the ISO-8601 forms below
+        if (mayBeNumber(text)) {
+            try {
+                return epochSecondsToMillis(name, new BigDecimal(text));
+            } catch (NumberFormatException notANumber) {
+                // not a number: try the ISO-8601 forms below
+            }
         }
         Instant instant = parseIsoInstant(text);
         if (instant == null) {
             throw InvalidFieldException.field(name, expected, describe(node));
         }
         return instant.toEpochMilli();
+    }
+
+    /** An int or a long, as the parser gives whole numbers that fit: read without going through BigDecimal. */
+    private static boolean isWhole(Number number) {
+        return number instanceof Integer || number instanceof Long;
     }
 
     private static long epochSecondsToMillis(String name, BigDecimal seconds) {
@@ -128,17 +144,61 @@ final class Fields {
         }
     }
 
+    /**
+     * Whether {@code new BigDecimal(text)} could accept the text: it takes only digits (any script), signs, a point
+     * and an exponent mark. Checking first spares a thrown exception for every ISO-8601 timestamp.
+     */
+    private static boolean mayBeNumber(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!Character.isDigit(c) && c != '+' && c != '-' && c != '.' && c != 'e' && c != 'E') {
+                return false;
+            }
+        }
+        return !text.isEmpty();
+    }
+
     private static Instant parseIsoInstant(String text) {
         // Python's str(datetime) separates date and time with a space; isoformat() with 'T'.
         String iso = text.length() > 10 && text.charAt(10) == ' ' ? text.substring(0, 10) + 'T' + text.substring(11) : text;
+        // A text is at most one of the two forms (one needs an offset, the other takes none), so the order only
+        // decides which attempt may fail: the form the text looks like goes first, sparing a thrown exception.
+        if (hasOffset(iso)) {
+            Instant instant = withOffset(iso);
+            return instant != null ? instant : naive(iso);
+        }
+        Instant instant = naive(iso);
+        return instant != null ? instant : withOffset(iso);
+    }
+
+    /** Whether the time part of an ISO-8601 text ends in an offset: {@code Z}, {@code +hh:mm} or {@code -hh:mm}. */
+    private static boolean hasOffset(String iso) {
+        int time = iso.indexOf('T');
+        if (time < 0) {
+            return false;
+        }
+        for (int i = time + 1; i < iso.length(); i++) {
+            char c = iso.charAt(i);
+            if (c == 'Z' || c == 'z' || c == '+' || c == '-') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Instant withOffset(String iso) {
         try {
             return OffsetDateTime.parse(iso).toInstant();
-        } catch (DateTimeException withoutOffset) {
-            try {
-                return LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
-            } catch (DateTimeException notIso) {
-                return null;
-            }
+        } catch (DateTimeException notIso) {
+            return null;
+        }
+    }
+
+    private static Instant naive(String iso) {
+        try {
+            return LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeException notIso) {
+            return null;
         }
     }
 

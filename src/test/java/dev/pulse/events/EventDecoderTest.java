@@ -396,6 +396,20 @@ class EventDecoderTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"9223372036854776", "-9223372036854776", "9223372036854775807", "-9223372036854775808"})
+    void rejectsWholeEpochSecondsTooLargeForMillis(String seconds) {
+        String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": " + seconds + "}";
+        assertEquals("field 'timestamp': expected epoch seconds within range, got number " + seconds,
+            reason(decoder.decodeSensor(null, bytes(reading))));
+    }
+
+    @Test
+    void readsTheLargestWholeEpochSecondsThatFitMillis() {
+        String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": -9223372036854775}";
+        assertEquals(-9_223_372_036_854_775_000L, valid(decoder.decodeSensor(null, bytes(reading))).eventTimeMs());
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"{\"device_id\": \"sensor_1\", \"temperature\": 20}",
         "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": null}"})
     void leavesEventTimeNullWithoutTimestampSoTheRecordTimeApplies(String reading) {
