@@ -4,6 +4,7 @@ import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
 import dev.pulse.support.KafkaTestClient;
 import dev.pulse.support.KafkaTestClient.Received;
+import dev.pulse.support.PulseProcess;
 import dev.pulse.support.TestServers;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;
@@ -15,13 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,12 +50,12 @@ class ExactlyOnceCrashIntegrationTest {
     private static final JsonMapper JSON = ObjectMapper.getDefault();
 
     private final IsolatedTopics topics = new IsolatedTopics();
-    private final List<Process> children = new ArrayList<>();
+    private final List<PulseProcess> children = new ArrayList<>();
 
     @AfterEach
     void stopChildren() throws InterruptedException {
-        for (Process child : children) {
-            child.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+        for (PulseProcess child : children) {
+            child.close();
         }
     }
 
@@ -87,7 +86,7 @@ class ExactlyOnceCrashIntegrationTest {
             for (int i = 0; i < 200; i++) {
                 send(kafka, stream.get(sent.getAndIncrement()));
             }
-            Process first = start(twoInstances ? "killed" : "first", !twoInstances);
+            PulseProcess first = start(twoInstances ? "killed" : "first", !twoInstances);
             if (twoInstances) {
                 start("survivor", false);
             }
@@ -105,8 +104,7 @@ class ExactlyOnceCrashIntegrationTest {
             producer.start();
 
             int before = kafka.read(topics.name(Topics.OUTPUT_TOPIC), valid / 4, Duration.ofSeconds(120)).size();
-            first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, a transaction may be open
-            assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+            first.sigkill(); // no shutdown hook, no flush, a transaction may be open
             int sentAtKill = sent.get();
             LOG.info("Killed an instance after {} committed outputs, {} of {} records sent", before, sentAtKill,
                 stream.size());
@@ -188,36 +186,29 @@ class ExactlyOnceCrashIntegrationTest {
         return expected;
     }
 
-    private Process start(String name, boolean fixedInstanceId) throws IOException {
-        Map<String, String> properties = new HashMap<>(topics.properties());
-        properties.put("kafka.bootstrap.servers", TestServers.kafkaBootstrapServers());
-        properties.put("redis.uri", TestServers.redis().uri());
-        properties.put("micronaut.server.port", "-1");
+    private PulseProcess start(String name, boolean fixedInstanceId) throws IOException {
+        PulseProcess.Builder settings = PulseProcess.builder(name)
+            .properties(topics.properties())
+            .property("kafka.bootstrap.servers", TestServers.kafkaBootstrapServers())
+            .property("redis.uri", TestServers.redis().uri())
+            .property("pulse.demo.enabled", "false")
+            // Each child runs the aggregates stream too: a state directory of its own (two processes cannot share
+            // one), under an application id of this test's.
+            .property("kafka.streams.default.application.id", "pulse-aggregates-crash-" + topics.suffix())
+            .property("kafka.streams.default.state.dir",
+                java.nio.file.Files.createTempDirectory("pulse-crash-" + name + "-").toString())
+            // The killed member holds its partitions until its session times out: keep that short here.
+            .property("kafka.consumers.default.session.timeout.ms", "6000")
+            .property("kafka.consumers.default.heartbeat.interval.ms", "1000")
+            .heap("384m")
+            .jvmArg("-XX:TieredStopAtLevel=1")
+            .logFile(Path.of("target", "crash-test-" + name + ".log"));
         if (fixedInstanceId) {
-            properties.put("pulse.listeners.instance-id", "crash-" + topics.suffix());
+            settings.property("pulse.listeners.instance-id", "crash-" + topics.suffix());
         }
-        properties.put("pulse.demo.enabled", "false");
-        // Each child runs the aggregates stream too: a state directory of its own (two processes cannot share
-        // one), under an application id of this test's.
-        properties.put("kafka.streams.default.application.id", "pulse-aggregates-crash-" + topics.suffix());
-        properties.put("kafka.streams.default.state.dir",
-            java.nio.file.Files.createTempDirectory("pulse-crash-" + name + "-").toString());
-        // The killed member holds its partitions until its session times out: keep that short here.
-        properties.put("kafka.consumers.default.session.timeout.ms", "6000");
-        properties.put("kafka.consumers.default.heartbeat.interval.ms", "1000");
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx384m");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("dev.pulse.Application");
-        File log = Path.of("target", "crash-test-" + name + ".log").toFile();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.to(log)).start();
+        PulseProcess process = settings.start();
         children.add(process);
-        LOG.info("Started the {} instance (pid {}), log in {}", name, process.pid(), log);
+        LOG.info("Started the {} instance (pid {}), log in {}", name, process.pid(), process.logFile());
         return process;
     }
 
