@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code redis-server} process on loopback: the one on the PATH when there is one, else the
- * Linux build that {@code com.github.codemonstur:embedded-redis} ships. No persistence. It can be
- * stopped and started again on the same port, for tests of Redis outages.
+ * Linux build that {@code com.github.codemonstur:embedded-redis} ships. No persistence, unless started
+ * with a data directory ({@link #startPersistent}). It can be stopped and started again on the same
+ * port, for tests of Redis outages.
  */
 public final class EmbeddedRedis implements AutoCloseable {
 
@@ -23,16 +24,29 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     private final Path binary;
     private final int port;
+    private final Path dataDir;
     private Process process;
 
-    private EmbeddedRedis(Path binary, int port) {
+    private EmbeddedRedis(Path binary, int port, Path dataDir) {
         this.binary = binary;
         this.port = port;
+        this.dataDir = dataDir;
     }
 
     /** @param port the port, or 0 for any free port */
     public static EmbeddedRedis start(int port) throws IOException {
-        EmbeddedRedis redis = new EmbeddedRedis(findBinary(), port == 0 ? freePort() : port);
+        EmbeddedRedis redis = new EmbeddedRedis(findBinary(), port == 0 ? freePort() : port, null);
+        redis.start();
+        return redis;
+    }
+
+    /**
+     * As {@link #start(int)}, with an append-only file in {@code dataDir}: a {@link #stop()} (SIGTERM)
+     * and {@link #start()} keep the data, as a managed Redis does across a restart.
+     */
+    public static EmbeddedRedis startPersistent(int port, Path dataDir) throws IOException {
+        Files.createDirectories(dataDir);
+        EmbeddedRedis redis = new EmbeddedRedis(findBinary(), port == 0 ? freePort() : port, dataDir.toAbsolutePath());
         redis.start();
         return redis;
     }
@@ -54,9 +68,12 @@ public final class EmbeddedRedis implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        process = new ProcessBuilder(List.of(binary.toString(),
-            "--port", Integer.toString(port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"))
+        List<String> command = new java.util.ArrayList<>(List.of(binary.toString(),
+            "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+            "--protected-mode", "no", "--daemonize", "no"));
+        command.addAll(dataDir == null ? List.of("--appendonly", "no")
+            : List.of("--appendonly", "yes", "--appendfsync", "everysec", "--dir", dataDir.toString()));
+        process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
