@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Each run is sent flat out and timed from its first record to the moment every expected output is committed.
  * A warm-up run comes first so neither measured run pays for the JIT. Settings: {@code -Ddrill.barrage.steps}
- * (steps a run, 3000; a step is about 8 valid records), {@code -Ddrill.barrage.bad-per-step} (invalid records a
+ * (steps a run, 5000; a step is about 8 valid records), {@code -Ddrill.barrage.bad-per-step} (invalid records a
  * step in the barrage, 2: one record in five).
  */
 @Tag("drill")
@@ -28,7 +28,7 @@ class BadInputDrill {
 
     @Test
     void everyInvalidRecordIsDeadLetteredOnceAndValidOnesKeepTheirPace() throws Exception {
-        int steps = Integer.getInteger("drill.barrage.steps", 3000);
+        int steps = Integer.getInteger("drill.barrage.steps", 5000);
         double badPerStep = Double.parseDouble(System.getProperty("drill.barrage.bad-per-step", "2"));
         DrillReport report = new DrillReport("bad-input").put("steps a run (~8 valid records each)", steps)
             .put("invalid records a step in the barrage", badPerStep);

@@ -12,8 +12,9 @@ import java.util.Set;
  * What Pulse must produce for what a drill sent, worked out by the drill from the contract, without Pulse's code:
  * one transform output per valid {@code input-topic} record, word totals, category count and sum, the temperature
  * alert state machine (RAISED strictly above 50 °C, CLEARED strictly below 45 °C), the four fraud rules with their
- * default limits, event counts per type and window, home clicks per user, one enriched click and purchase each, the
- * thresholds held in Redis, and one dead letter per invalid record (known by where the broker put it).
+ * default limits, event counts per type and window, each user's session, the top pages, home clicks per user, one
+ * enriched click and purchase each, one click→purchase match per buyer, the thresholds held in Redis, and one dead
+ * letter per invalid record (known by where the broker put it).
  */
 final class Expected {
 
@@ -55,6 +56,12 @@ final class Expected {
     final Map<String, Long> homeClicks = new LinkedHashMap<>();
     final Set<String> enrichedClicks = new LinkedHashSet<>();
     final Set<String> enrichedPurchases = new LinkedHashSet<>();
+    /** The users with one click→purchase match each. */
+    final Set<String> clickPurchases = new LinkedHashSet<>();
+    /** Events per user: each user's events fall in one session. */
+    final Map<String, Long> sessions = new LinkedHashMap<>();
+    /** Page views per window start (epoch seconds, as text) and page. */
+    final Map<String, Map<String, Long>> pageViews = new LinkedHashMap<>();
     final Map<String, double[]> thresholds = new LinkedHashMap<>();
     final Map<String, Letter> deadLetters = new LinkedHashMap<>();
     private final Map<String, String> openAlerts = new HashMap<>();
@@ -109,8 +116,24 @@ final class Expected {
         }
     }
 
-    synchronized void userEvent(String type, long windowStartMs) {
-        eventCounts.merge(type + "@" + windowStartMs, 1L, Long::sum);
+    /** @param windowStartSeconds the start of the event's 5-minute window, which is also that of its minute */
+    synchronized void userEvent(String type, String userId, String page, long windowStartSeconds) {
+        eventCounts.merge(type + "@" + windowStartSeconds * 1000, 1L, Long::sum);
+        sessions.merge(userId, 1L, Long::sum);
+        if (type.equals("page_view")) {
+            pageViews.computeIfAbsent(Long.toString(windowStartSeconds), w -> new HashMap<>()).merge(page, 1L, Long::sum);
+        }
+    }
+
+    /** The top pages of each window, as Pulse writes them: most views first, ties by page name, at most 10. */
+    synchronized Map<String, List<Map<String, Object>>> topPages() {
+        Map<String, List<Map<String, Object>>> top = new LinkedHashMap<>();
+        pageViews.forEach((window, views) -> top.put(window, views.entrySet().stream()
+            .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+            .limit(10)
+            .map(e -> Map.<String, Object>of("page", e.getKey(), "views", e.getValue()))
+            .toList()));
+        return top;
     }
 
     synchronized void click(String user, boolean home, String seq) {
@@ -120,8 +143,9 @@ final class Expected {
         enrichedClicks.add(seq);
     }
 
-    synchronized void purchase(String seq) {
+    synchronized void purchase(String seq, String user) {
         enrichedPurchases.add(seq);
+        clickPurchases.add(user);
     }
 
     synchronized void threshold(String device, double threshold, double hysteresis) {
@@ -145,6 +169,9 @@ final class Expected {
         sizes.put("click-counts (users)", homeClicks.size());
         sizes.put("enriched-clicks", enrichedClicks.size());
         sizes.put("enriched-purchases", enrichedPurchases.size());
+        sizes.put("click-purchases", clickPurchases.size());
+        sizes.put("user-sessions (users)", sessions.size());
+        sizes.put("top-pages (windows)", pageViews.size());
         sizes.put("thresholds in Redis", thresholds.size());
         sizes.put("dead-letter-queue", deadLetters.size());
         return sizes;

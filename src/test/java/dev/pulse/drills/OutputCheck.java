@@ -23,8 +23,9 @@ import java.util.function.Function;
 final class OutputCheck {
 
     static final List<String> TOPICS = List.of(Topics.OUTPUT_TOPIC, Topics.WORD_TOTALS, Topics.AGGREGATED_TOPIC,
-        Topics.TEMPERATURE_ALERTS, Topics.FRAUD_ALERTS, Topics.EVENT_COUNTS, Topics.CLICK_COUNTS, Topics.ENRICHED_CLICKS,
-        Topics.ENRICHED_PURCHASES, Topics.DEAD_LETTER_QUEUE);
+        Topics.TEMPERATURE_ALERTS, Topics.FRAUD_ALERTS, Topics.EVENT_COUNTS, Topics.USER_SESSIONS, Topics.TOP_PAGES,
+        Topics.CLICK_COUNTS, Topics.ENRICHED_CLICKS, Topics.ENRICHED_PURCHASES, Topics.CLICK_PURCHASES,
+        Topics.DEAD_LETTER_QUEUE);
 
     private static final ObjectMapper JSON = ObjectMapper.getDefault();
 
@@ -43,6 +44,9 @@ final class OutputCheck {
     private final Map<String, String> clickCounts = new HashMap<>();
     private final Map<String, Integer> enrichedClicks = new HashMap<>();
     private final Map<String, Integer> enrichedPurchases = new HashMap<>();
+    private final Map<String, Integer> clickPurchases = new HashMap<>();
+    private final Map<String, String> sessions = new HashMap<>();
+    private final Map<String, List<String>> topPages = new HashMap<>();
     private final Map<String, Integer> deadLetters = new HashMap<>();
     private final List<String> deadLetterErrors = new ArrayList<>();
     private final Map<String, Long> checked = new LinkedHashMap<>();
@@ -86,9 +90,23 @@ final class OutputCheck {
             diff(differences, Topics.TEMPERATURE_ALERTS, counted(temperatureAlerts, expected.temperatureAlerts));
             diff(differences, Topics.FRAUD_ALERTS, counted(fraudAlerts, expected.fraudAlerts));
             diff(differences, Topics.EVENT_COUNTS, latest(eventCounts, expected.eventCounts));
+            diff(differences, Topics.USER_SESSIONS, latest(sessions, expected.sessions));
+            List<String> pages = new ArrayList<>();
+            Map<String, List<String>> wantPages = new HashMap<>();
+            expected.topPages().forEach((window, top) -> wantPages.put(window, top.stream()
+                .map(p -> p.get("page") + "=" + p.get("views")).toList()));
+            wantPages.forEach((window, want) -> {
+                if (!want.equals(topPages.get(window))) {
+                    pages.add("window " + window + ": expected " + want + ", latest " + topPages.get(window));
+                }
+            });
+            topPages.keySet().stream().filter(w -> !wantPages.containsKey(w)).forEach(w -> pages.add("window " + w
+                + ": not expected"));
+            diff(differences, Topics.TOP_PAGES, pages);
             diff(differences, Topics.CLICK_COUNTS, latest(clickCounts, expected.homeClicks));
             diff(differences, Topics.ENRICHED_CLICKS, counted(enrichedClicks, expected.enrichedClicks));
             diff(differences, Topics.ENRICHED_PURCHASES, counted(enrichedPurchases, expected.enrichedPurchases));
+            diff(differences, Topics.CLICK_PURCHASES, counted(clickPurchases, expected.clickPurchases));
             List<String> letters = counted(deadLetters, expected.deadLetters.keySet());
             letters.addAll(deadLetterErrors);
             diff(differences, Topics.DEAD_LETTER_QUEUE, letters);
@@ -166,6 +184,13 @@ final class OutputCheck {
             }
             case Topics.FRAUD_ALERTS -> fraudAlerts.merge(String.valueOf(map(out.value()).get("alert_id")), 1, Integer::sum);
             case Topics.EVENT_COUNTS -> eventCounts.put(out.key(), out.value());
+            case Topics.USER_SESSIONS -> sessions.put(out.key(), String.valueOf(map(out.value()).get("events")));
+            case Topics.TOP_PAGES -> {
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> top = (List<Map<String, Object>>) map(out.value()).get("pages");
+                topPages.put(out.key(), top.stream().map(p -> p.get("page") + "=" + p.get("views")).toList());
+            }
+            case Topics.CLICK_PURCHASES -> clickPurchases.merge(out.key(), 1, Integer::sum);
             case Topics.CLICK_COUNTS -> clickCounts.put(out.key(), out.value());
             case Topics.ENRICHED_CLICKS -> enrichedClicks.merge(String.valueOf(map(out.value()).get("seq")), 1, Integer::sum);
             case Topics.ENRICHED_PURCHASES ->

@@ -83,7 +83,7 @@ final class Traffic {
         records.add(userEvent(i));
         records.add(click(i));
         if (i % 2 == 0) {
-            records.add(purchase(i));
+            records.addAll(purchase(i));
         }
         if (i % 20 == 0) {
             records.add(Rec.good(Topics.USER_PROFILES, user(i / 20),
@@ -160,13 +160,14 @@ final class Traffic {
     private Rec userEvent(int i) {
         String type = EVENT_TYPES[i % EVENT_TYPES.length];
         long ts = eventTimeSeconds(i);
-        expected.userEvent(type, windowStartSeconds * 1000);
         int u = i % USERS;
         // user ids as numbers, as the tutorial sends them, and as strings
-        String userId = u % 2 == 0 ? Integer.toString(1000 + u) : "\"" + user(u) + "\"";
+        String userId = u % 2 == 0 ? Integer.toString(1000 + u) : user(u);
+        String page = "/p" + i % 6;
+        expected.userEvent(type, userId, page, windowStartSeconds);
         return Rec.good(Topics.USER_EVENTS, user(u), ("{\"user_id\": %s, \"event_type\": \"%s\", "
-            + "\"event_data\": {\"page\": \"/p%d\", \"duration\": %d}, \"timestamp\": %d}")
-            .formatted(userId, type, i % 6, i % 60, ts));
+            + "\"event_data\": {\"page\": \"%s\", \"duration\": %d}, \"timestamp\": %d}")
+            .formatted(u % 2 == 0 ? userId : "\"" + userId + "\"", type, page, i % 60, ts));
     }
 
     private Rec click(int i) {
@@ -179,12 +180,24 @@ final class Traffic {
             .formatted(user, page, product, seq, eventTimeSeconds(i)));
     }
 
-    private Rec purchase(int i) {
-        String user = user(i % USERS);
+    /**
+     * A buyer of its own clicks a product and buys it a second later: exactly one click→purchase match. (Purchases of
+     * the users who click all the time would match each of their clicks within the hour, and the join's output would
+     * grow with the square of the traffic.)
+     */
+    private List<Rec> purchase(int i) {
+        String buyer = "b" + tag + "x" + i;
+        String product = product(i % PRODUCTS);
+        String clickSeq = tag + "-" + i + "-b";
         String seq = tag + "-" + i;
-        expected.purchase(seq);
-        return Rec.good(Topics.PURCHASES, user, ("{\"user\": \"%s\", \"product\": \"%s\", \"amount\": %d, \"seq\": \"%s\", "
-            + "\"timestamp\": %d}").formatted(user, product(i % PRODUCTS), 10 + i % 50, seq, eventTimeSeconds(i) + 1));
+        long ts = eventTimeSeconds(i);
+        expected.click(buyer, false, clickSeq);
+        expected.purchase(seq, buyer);
+        return List.of(
+            Rec.good(Topics.USER_CLICKS, buyer, "{\"user\": \"%s\", \"page\": \"/buy\", \"product\": \"%s\", \"seq\": \"%s\", \"timestamp\": %d}"
+                .formatted(buyer, product, clickSeq, ts)),
+            Rec.good(Topics.PURCHASES, buyer, ("{\"user\": \"%s\", \"product\": \"%s\", \"amount\": %d, \"seq\": \"%s\", "
+                + "\"timestamp\": %d}").formatted(buyer, product, 10 + i % 50, seq, ts + 1)));
     }
 
     /** Inside one minute, [start + 5 s, start + 55 s), of one 5-minute window: no window of user events or clicks closes during a drill. */
