@@ -1,6 +1,7 @@
 package dev.pulse.drills;
 
 import io.micronaut.serde.ObjectMapper;
+import org.opentest4j.TestAbortedException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,11 +45,14 @@ final class DrillReport {
         void run() throws Exception;
     }
 
-    /** Runs {@code body}, notes whether it passed (and why not), and writes the report either way. */
+    /** Runs {@code body}, notes whether it passed (and why not, or why it was skipped), and writes the report either way. */
     void run(Body body) throws Exception {
         try {
             body.run();
             figures.put("passed", true);
+        } catch (TestAbortedException e) {
+            figures.put("skipped", e.getMessage());
+            throw e;
         } catch (Exception | Error e) {
             figures.put("passed", false);
             String message = String.valueOf(e.getMessage());
