@@ -16,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Drill 1: Pulse is killed with SIGKILL at random moments while a steady load streams into every input topic, and
- * started again each time (same instance slot, same state directory, as a supervisor restarts it). Once the load has
- * stopped and Pulse has drained it, every output topic, read {@code read_committed}, holds exactly what the drill
- * worked out from what it sent, and the dashboard answers the same: nothing lost, nothing counted twice.
+ * started again each time (same instance slot, same state directory, as a supervisor restarts it); while it is down,
+ * one invalid record of every kind goes out on top of the load. Once the load has stopped and Pulse has drained it,
+ * every output topic, read {@code read_committed}, holds exactly what the drill worked out from what it sent, and the
+ * dashboard answers the same: nothing lost, nothing counted twice.
  *
  * <p>Settings: {@code -Ddrill.kills} (3), {@code -Ddrill.rate} (steps a second, 60; a step is about 8 records),
  * {@code -Ddrill.seed} (random; printed, to replay the same kill moments).
@@ -59,12 +60,16 @@ class KillDrill {
                         long killed = System.nanoTime();
                         long pid = stack.pulse.pid();
                         stack.pulse.sigkill();
+                        // While it is down: one invalid record of every kind, on top of the load, so each topic's
+                        // way of rejecting records is tried on records that arrived while nobody was reading.
+                        int invalid = load.sendEveryInvalidKind();
                         Map<String, Object> figures = new LinkedHashMap<>();
                         killFigures.add(figures);
                         figures.put("after (s)", DrillReport.seconds(killed - loadStart));
                         figures.put("killed pid", pid);
                         figures.put("records sent", sentAtKill);
                         figures.put("output-topic records committed", outputsAtKill);
+                        figures.put("invalid records of every kind sent while down", invalid);
                         Duration ready = stack.restartPulse();
                         figures.put("ready again after (s)", DrillReport.seconds(System.nanoTime() - killed));
                         figures.put("of which start-up (s)", DrillReport.seconds(ready));

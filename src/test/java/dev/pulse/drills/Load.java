@@ -76,6 +76,14 @@ final class Load {
         producer.flush();
     }
 
+    /** Sends one invalid record of every kind now, alongside the steps; returns how many. */
+    int sendEveryInvalidKind() {
+        for (Rec kind : bad.all()) {
+            send(bad.withKey(kind, traffic.tag()));
+        }
+        return bad.kinds();
+    }
+
     /** Sends one record now, outside the steps (e.g. a probe); counted as good. */
     void sendOne(Rec record) {
         send(record);

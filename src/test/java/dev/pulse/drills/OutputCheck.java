@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 
@@ -108,6 +109,12 @@ final class OutputCheck {
             diff(differences, Topics.ENRICHED_PURCHASES, counted(enrichedPurchases, expected.enrichedPurchases));
             diff(differences, Topics.CLICK_PURCHASES, counted(clickPurchases, expected.clickPurchases));
             List<String> letters = counted(deadLetters, expected.deadLetters.keySet());
+            Map<String, Integer> missing = new TreeMap<>();
+            expected.deadLetters.values().stream().filter(letter -> !deadLetters.containsKey(letter.coordinates()))
+                .forEach(letter -> missing.merge(letter.topic() + " / " + letter.kind(), 1, Integer::sum));
+            if (!missing.isEmpty()) {
+                letters.add(0, "missing per source topic and kind: " + missing);
+            }
             letters.addAll(deadLetterErrors);
             diff(differences, Topics.DEAD_LETTER_QUEUE, letters);
             if (withRedis) {
