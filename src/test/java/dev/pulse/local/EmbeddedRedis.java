@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code redis-server} process on loopback: the one on the PATH when there is one, else the
- * Linux build that {@code com.github.codemonstur:embedded-redis} ships. No persistence. It can be
- * stopped and started again on the same port, for tests of Redis outages.
+ * Linux build that {@code com.github.codemonstur:embedded-redis} ships. No persistence, unless started
+ * with a data directory ({@link #startPersistent}). It can be stopped and started again on the same
+ * port, for tests of Redis outages.
  */
 public final class EmbeddedRedis implements AutoCloseable {
 
@@ -50,6 +51,17 @@ public final class EmbeddedRedis implements AutoCloseable {
         EmbeddedRedis redis = new EmbeddedRedis(findBinary(), port == 0 ? freePort() : port, tls, options);
         redis.start();
         return redis;
+    }
+
+    /**
+     * As {@link #start(int)}, with an append-only file in {@code dataDir}: a {@link #stop()} (SIGTERM)
+     * and {@link #start()} keep the data, as a managed Redis does across a restart. (Later options
+     * override earlier ones on {@code redis-server}'s command line.)
+     */
+    public static EmbeddedRedis startPersistent(int port, Path dataDir) throws IOException {
+        Files.createDirectories(dataDir);
+        return start(port, false, List.of("--appendonly", "yes", "--appendfsync", "everysec",
+            "--dir", dataDir.toAbsolutePath().toString()));
     }
 
     /** {@code redis://} or, for a TLS server, {@code rediss://}, without credentials. */
