@@ -34,6 +34,7 @@ public abstract class BatchListener implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
         health.polling(name);
+        runner.prepare(name);
     }
 
     @Override

@@ -239,6 +239,22 @@ public class TransactionalBatchRunner {
             || error instanceof org.apache.kafka.common.errors.InterruptException;
     }
 
+    /**
+     * Creates {@code listener}'s transactional producer now, if it has none: its {@code initTransactions} aborts a
+     * transaction that a killed predecessor with the same transactional id left open. Called when partitions are
+     * assigned, because until that transaction ends the group's committed offsets stay pending and the consumer
+     * cannot start; waiting for the first batch to create the producer would wait out {@code transaction.timeout.ms}.
+     * A failure here is only logged: the first batch tries again.
+     */
+    public void prepare(String listener) {
+        try {
+            producer(listener);
+        } catch (RuntimeException e) {
+            LOG.warn("Listener {}: transactional producer not ready yet ({}); the first batch tries again", listener,
+                e.toString());
+        }
+    }
+
     private Producer<byte[], byte[]> producer(String listener) {
         return active.computeIfAbsent(listener, key -> producers.getTransactionalProducer(
             listener, listener + "-" + properties.instanceId(), Argument.of(byte[].class), Argument.of(byte[].class)));
