@@ -121,8 +121,7 @@ public class RedisRoundTripBenchmark {
                 readKeys.put(partition, keys);
             });
             round++;
-            state = write(new DeviceAlertState(TemperatureAlert.RAISED, "temp-sensor_1-" + round, round, 50.0 + round % 7,
-                round * 1000));
+            state = write(new DeviceAlertState(TemperatureAlert.RAISED, "temp-sensor_1-" + round, round * 1000L));
             progress = "{\"offset\":" + round * BATCH + ",\"memo\":{}}";
         }
     }
@@ -142,14 +141,14 @@ public class RedisRoundTripBenchmark {
             long time = reading.eventTimeMs() != null ? reading.eventTimeMs() : record.timestamp();
             DeviceAlertState next;
             if (!raised && t > properties.threshold()) {
-                next = new DeviceAlertState(TemperatureAlert.RAISED, "temp-" + reading.deviceId() + "-" + time, time, t, time);
+                next = new DeviceAlertState(TemperatureAlert.RAISED, "temp-" + reading.deviceId() + "-" + time, time);
                 alerts++;
             } else if (raised && t < properties.threshold() - properties.hysteresis()) {
-                next = new DeviceAlertState(DeviceAlertState.NORMAL, null, null, t, time);
+                next = new DeviceAlertState(DeviceAlertState.NORMAL, null, null);
                 alerts++;
             } else {
                 next = new DeviceAlertState(state == null ? DeviceAlertState.NORMAL : state.state(),
-                    state == null ? null : state.alertId(), state == null ? null : state.since(), t, time);
+                    state == null ? null : state.alertId(), state == null ? null : state.since());
             }
             commands.set(key, write(next));
         }

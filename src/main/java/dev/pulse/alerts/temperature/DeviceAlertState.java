@@ -5,22 +5,19 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 
 /**
- * A device's alert state as kept in Redis under {@code pulse:temperature:state:<device id>} (JSON): {@code NORMAL}
- * or {@code RAISED} with the open excursion's alert id and start, plus the last reading.
+ * A device's alert state as kept in Redis under {@code pulse:temperature:state:<device id>} (JSON): {@code RAISED}
+ * with the open excursion's alert id and start. A device in the {@code NORMAL} state has no key. The state changes
+ * only when an alert is raised or cleared, so a reading that changes nothing writes nothing to Redis.
  *
  * @param state          {@code NORMAL} or {@code RAISED}
  * @param alertId        the open excursion's alert id, {@code null} when NORMAL
  * @param since          event time (epoch ms) the open excursion started, {@code null} when NORMAL
- * @param temperature    the last reading (°C)
- * @param timestampMs    the last reading's event time (epoch ms)
  */
 @Serdeable
 public record DeviceAlertState(
     @JsonProperty("state") String state,
     @JsonProperty("alert_id") @Nullable String alertId,
-    @JsonProperty("since") @Nullable Long since,
-    @JsonProperty("temperature") double temperature,
-    @JsonProperty("timestamp_ms") long timestampMs) {
+    @JsonProperty("since") @Nullable Long since) {
 
     public static final String NORMAL = "NORMAL";
 

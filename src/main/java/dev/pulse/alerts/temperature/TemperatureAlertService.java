@@ -117,27 +117,23 @@ public class TemperatureAlertService {
             : properties.deviceThresholds().getOrDefault(device, properties.threshold());
         double hysteresis = override != null && override.hysteresis() != null ? override.hysteresis()
             : properties.deviceHysteresis().getOrDefault(device, properties.hysteresis());
-        DeviceAlertState state = read(stateJson, DeviceAlertState.class);
+        // NORMAL has no key; only a RAISED state is read, and only a transition is written.
+        DeviceAlertState state = stateJson == null ? null : read(stateJson, DeviceAlertState.class);
         double t = reading.temperature();
-        List<String> alerts = new ArrayList<>(1);
-        DeviceAlertState next;
         if (state == null || !state.raised()) {
-            if (t > threshold) {
-                String alertId = "temp-" + device + "-" + eventTime;
-                next = new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime, t, eventTime);
-                alerts.add(write(new TemperatureAlert(alertId, device, TemperatureAlert.RAISED, t, threshold,
-                    WireTime.epochSeconds(eventTime))));
-            } else {
-                next = new DeviceAlertState(DeviceAlertState.NORMAL, null, null, t, eventTime);
+            if (t <= threshold) {
+                return Step.unchanged(null);
             }
-        } else if (t < threshold - hysteresis) {
-            next = new DeviceAlertState(DeviceAlertState.NORMAL, null, null, t, eventTime);
-            alerts.add(write(new TemperatureAlert(state.alertId(), device, TemperatureAlert.CLEARED, t, threshold,
-                WireTime.epochSeconds(eventTime))));
-        } else {
-            next = new DeviceAlertState(TemperatureAlert.RAISED, state.alertId(), state.since(), t, eventTime);
+            String alertId = "temp-" + device + "-" + eventTime;
+            return new Step(write(new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime)),
+                List.of(write(new TemperatureAlert(alertId, device, TemperatureAlert.RAISED, t, threshold,
+                    WireTime.epochSeconds(eventTime)))));
         }
-        return new Step(write(next), alerts);
+        if (t < threshold - hysteresis) {
+            return new Step(null, List.of(write(new TemperatureAlert(state.alertId(), device, TemperatureAlert.CLEARED, t,
+                threshold, WireTime.epochSeconds(eventTime)))));
+        }
+        return Step.unchanged(stateJson);
     }
 
     private <T> T read(String value, Class<T> type) {
