@@ -15,8 +15,11 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -37,6 +40,7 @@ public class DashboardCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(DashboardCache.class);
     private static final String PREFIX = "pulse:dash:";
+    private static final long FOLLOW_TIMEOUT_MS = 5_000;
     private static final String READ_SCRIPT = """
         local version = redis.call('GET', KEYS[1]) or '0'
         return {version, redis.call('GET', ARGV[1] .. version .. ':' .. ARGV[2])}
@@ -48,6 +52,7 @@ public class DashboardCache {
     private final MeterRegistry meters;
     private final Map<String, Counter[]> counters = new ConcurrentHashMap<>();
     private final AtomicBoolean available = new AtomicBoolean(true);
+    private final Map<String, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
     private volatile String readSha;
 
     public DashboardCache(RedisConnector redis, JsonMapper jsonMapper,
@@ -82,11 +87,37 @@ public class DashboardCache {
             markAvailable(false);
         }
         count(endpoint, 1);
-        Map<String, Object> answer = state.get();
-        if (version != null) {
-            store(group, version, entry, answer);
+        if (version == null) {
+            return json(withSource(state.get(), "state"));
         }
-        return json(withSource(answer, "state"));
+        // One computation per entry and version on this instance: the readers that miss together (every change of
+        // a hot group is a miss for all its readers at once) wait for the first one's answer instead of each
+        // scanning the stores again.
+        String flight = group + ":" + version + ":" + entry;
+        CompletableFuture<String> mine = new CompletableFuture<>();
+        CompletableFuture<String> running = inFlight.putIfAbsent(flight, mine);
+        if (running != null) {
+            try {
+                return running.get(FOLLOW_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return json(withSource(state.get(), "state"));
+            } catch (ExecutionException | TimeoutException e) {
+                return json(withSource(state.get(), "state")); // the first reader failed or is slow: compute alone
+            }
+        }
+        try {
+            Map<String, Object> answer = state.get();
+            store(group, version, entry, answer);
+            String body = json(withSource(answer, "state"));
+            mine.complete(body);
+            return body;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(flight, mine);
+        }
     }
 
     /** An answer computed from state and not cached: for a question another instance forwarded. */

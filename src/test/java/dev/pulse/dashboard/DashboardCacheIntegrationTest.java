@@ -18,9 +18,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,11 +52,49 @@ class DashboardCacheIntegrationTest implements RealServers {
     @Inject
     MeterRegistry meters;
 
+    @Inject
+    DashboardCache cache;
+
     private final KafkaTestClient kafka = KafkaTestClient.forTestBroker();
 
     @AfterAll
     void closeClient() {
         kafka.close();
+    }
+
+    @Test
+    void readersThatMissTogetherShareOneComputation() throws Exception {
+        String group = "single-flight-" + UUID.randomUUID();
+        AtomicInteger computations = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService readers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                answers.add(readers.submit(() -> cache.read("test", group, "one", () -> {
+                    computations.incrementAndGet();
+                    try {
+                        release.await(10, TimeUnit.SECONDS); // held until every reader has asked
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return Map.of("as_of", 1, "value", 42);
+                })));
+            }
+            Thread.sleep(500);
+            release.countDown();
+            for (Future<String> answer : answers) {
+                Map<?, ?> body = json.readValue(answer.get(10, TimeUnit.SECONDS), Map.class);
+                assertEquals(42, body.get("value"));
+                assertEquals("state", body.get("source"));
+            }
+            assertEquals(1, computations.get(), "one computation for eight readers of the same entry and version");
+            Map<?, ?> next = json.readValue(cache.read("test", group, "one", () -> Map.of("as_of", 2, "value", 0)), Map.class);
+            assertEquals("cache", next.get("source"), "the shared answer was cached");
+            assertEquals(42, next.get("value"));
+        } finally {
+            readers.shutdownNow();
+        }
     }
 
     @Test
