@@ -5,6 +5,7 @@ import dev.pulse.alerts.temperature.AlertProperties;
 import dev.pulse.alerts.temperature.DeviceAlertState;
 import dev.pulse.alerts.temperature.TemperatureAlert;
 import dev.pulse.alerts.temperature.TemperatureAlertService;
+import dev.pulse.config.RedisConnector;
 import dev.pulse.events.Decoded;
 import dev.pulse.events.SensorReading;
 import dev.pulse.kafka.Records;
@@ -80,7 +81,7 @@ public class RedisRoundTripBenchmark {
         client = RedisClient.create(redis.uri());
         connection = client.connect();
         commands = connection.sync();
-        store = new RedisStateStore(connection, TTL, Duration.ofSeconds(5));
+        store = new RedisStateStore(RedisConnector.of(connection), TTL, Duration.ofSeconds(5));
         service = new TemperatureAlertService(Records.DECODER, Records.JSON, Records.DEAD_LETTERS, properties, store,
             Topics.TEMPERATURE_ALERTS);
     }
