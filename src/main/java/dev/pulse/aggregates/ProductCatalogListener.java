@@ -47,13 +47,20 @@ public class ProductCatalogListener extends BatchListener {
         handle(records, consumer);
     }
 
-    /** The dead letters of one poll: records without a product id, and values that are not a product object. */
+    /** The dead letters of one poll: records without a product id (key), and values that are not a product object. */
     static List<ProducerRecord<byte[], byte[]>> check(EventDecoder decoder, DeadLetters deadLetters,
                                                        List<ConsumerRecord<byte[], byte[]>> records) {
         List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
+            String key = record.key() == null ? null : EventDecoder.utf8(record.key());
+            if (key == null || key.isBlank()) {
+                // The global table drops a record without a product id without a word: say so here.
+                letters.add(deadLetters.record(record, "expected the product id as the record key, got "
+                    + (record.key() == null ? "no key" : key == null ? "a key that is not UTF-8" : "a blank key")));
+                continue;
+            }
             if (record.value() == null) {
-                continue; // a deletion; Streams drops one without a key by itself
+                continue; // a deletion
             }
             Decoded<Product> product = decoder.decodeProduct(record.value());
             if (!product.isValid()) {

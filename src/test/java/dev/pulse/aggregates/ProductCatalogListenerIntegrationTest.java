@@ -40,22 +40,25 @@ class ProductCatalogListenerIntegrationTest {
             kafka.send(catalog, "p-text", "Laptop 999");
             kafka.send(catalog, "p-list", "[1, 2]");
             kafka.send(catalog, "p-gone", null);
+            kafka.send(catalog, null, "{\"name\": \"Keyless\", \"price\": 1}");
 
             try (ApplicationContext pulse = ApplicationContext.run(properties, Environment.TEST)) {
-                List<Received> letters = kafka.readUntil(deadLetters, r -> r.size() >= 2, WAIT);
+                List<Received> letters = kafka.readUntil(deadLetters, r -> r.size() >= 3, WAIT);
                 assertEquals(Map.of(
                         "p-text", "not valid JSON",
-                        "p-list", "expected an object, got an array"),
+                        "p-list", "expected an object, got an array",
+                        "(no key)", "expected the product id as the record key, got no key"),
                     errorsByKey(letters, catalog), "one dead letter per bad record, with its reason");
             }
 
             // A restart reads on from the committed offsets: a new bad record is dead-lettered, the old ones not again.
             kafka.send(catalog, "p-number", "42");
             try (ApplicationContext pulse = ApplicationContext.run(properties, Environment.TEST)) {
-                kafka.readUntil(deadLetters, r -> r.size() >= 3, WAIT);
+                kafka.readUntil(deadLetters, r -> r.size() >= 4, WAIT);
                 Thread.sleep(2000); // room for a duplicate to show
-                List<Received> letters = kafka.readUntil(deadLetters, r -> r.size() > 3, Duration.ofSeconds(3));
-                assertEquals(List.of("p-list", "p-number", "p-text"), letters.stream().map(Received::key).sorted().toList(),
+                List<Received> letters = kafka.readUntil(deadLetters, r -> r.size() > 4, Duration.ofSeconds(3));
+                assertEquals(List.of("(no key)", "p-list", "p-number", "p-text"),
+                    letters.stream().map(r -> r.key() == null ? "(no key)" : r.key()).sorted().toList(),
                     "each bad record once");
                 assertTrue(letters.stream().allMatch(r -> catalog.equals(r.headers().get(DeadLetter.HEADER_SOURCE_TOPIC))));
             }
@@ -68,7 +71,8 @@ class ProductCatalogListenerIntegrationTest {
         for (Received letter : letters) {
             assertEquals(source, letter.headers().get(DeadLetter.HEADER_SOURCE_TOPIC));
             String error = letter.headers().get(DeadLetter.HEADER_ERROR);
-            errors.put(letter.key(), error.contains(":") ? error.substring(0, error.indexOf(':')) : error);
+            errors.put(letter.key() == null ? "(no key)" : letter.key(),
+                error.contains(":") ? error.substring(0, error.indexOf(':')) : error);
         }
         return errors;
     }
