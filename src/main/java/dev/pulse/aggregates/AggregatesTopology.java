@@ -7,7 +7,7 @@ import dev.pulse.events.Product;
 import dev.pulse.events.SensorReading;
 import dev.pulse.events.UserEvent;
 import dev.pulse.events.UserProfile;
-import dev.pulse.kafka.PulseMetrics;
+import dev.pulse.metrics.PulseMetrics;
 import dev.pulse.kafka.TopicCreator;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;

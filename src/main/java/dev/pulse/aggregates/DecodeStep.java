@@ -1,9 +1,9 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.events.Decoded;
-import dev.pulse.kafka.DeadLetter;
-import dev.pulse.kafka.PulseMetrics;
-import dev.pulse.kafka.RecordLog;
+import dev.pulse.deadletters.DeadLetter;
+import dev.pulse.metrics.PulseMetrics;
+import dev.pulse.listeners.RecordLog;
 import io.micronaut.json.JsonMapper;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.Branched;

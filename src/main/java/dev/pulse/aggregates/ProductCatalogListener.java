@@ -3,11 +3,11 @@ package dev.pulse.aggregates;
 import dev.pulse.events.Decoded;
 import dev.pulse.events.EventDecoder;
 import dev.pulse.events.Product;
-import dev.pulse.kafka.BatchListener;
-import dev.pulse.kafka.DeadLetters;
-import dev.pulse.kafka.ListenerHealth;
+import dev.pulse.listeners.BatchListener;
+import dev.pulse.deadletters.DeadLetterEncoder;
+import dev.pulse.listeners.ListenerHealth;
 import dev.pulse.kafka.Topics;
-import dev.pulse.kafka.TransactionalBatchRunner;
+import dev.pulse.listeners.TransactionalBatchRunner;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
@@ -37,7 +37,7 @@ public class ProductCatalogListener extends BatchListener {
 
     static final String NAME = "pulse-product-catalog";
 
-    public ProductCatalogListener(EventDecoder decoder, DeadLetters deadLetters, TransactionalBatchRunner runner,
+    public ProductCatalogListener(EventDecoder decoder, DeadLetterEncoder deadLetters, TransactionalBatchRunner runner,
                                   ListenerHealth health) {
         super(NAME, runner, health, records -> check(decoder, deadLetters, records));
     }
@@ -48,7 +48,7 @@ public class ProductCatalogListener extends BatchListener {
     }
 
     /** The dead letters of one poll: records without a product id (key), and values that are not a product object. */
-    static List<ProducerRecord<byte[], byte[]>> check(EventDecoder decoder, DeadLetters deadLetters,
+    static List<ProducerRecord<byte[], byte[]>> check(EventDecoder decoder, DeadLetterEncoder deadLetters,
                                                        List<ConsumerRecord<byte[], byte[]>> records) {
         List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {

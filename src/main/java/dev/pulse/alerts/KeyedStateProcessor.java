@@ -5,7 +5,7 @@ import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.annotation.Serdeable;
 
 import dev.pulse.events.Decoded;
-import dev.pulse.kafka.DeadLetters;
+import dev.pulse.deadletters.DeadLetterEncoder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -109,7 +109,7 @@ public final class KeyedStateProcessor<I> {
     public List<ProducerRecord<byte[], byte[]>> processBatch(List<ConsumerRecord<byte[], byte[]>> records,
                                                             Function<ConsumerRecord<byte[], byte[]>, Decoded<I>> decode,
                                                             Function<I, String> entity, Transition<I> transition,
-                                                            String outputTopic, DeadLetters deadLetters) {
+                                                            String outputTopic, DeadLetterEncoder deadLetters) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         Map<String, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {

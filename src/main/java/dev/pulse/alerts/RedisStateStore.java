@@ -1,13 +1,12 @@
 package dev.pulse.alerts;
 
-import dev.pulse.config.RedisConnector;
+import dev.pulse.redis.RedisConnector;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
@@ -68,12 +67,10 @@ public class RedisStateStore implements StateStore {
     private final Duration timeout;
     private volatile String sha;
 
-    public RedisStateStore(RedisConnector connection,
-                           @Value("${pulse.alerts.state-ttl:30d}") Duration ttl,
-                           @Value("${pulse.alerts.redis-timeout:5s}") Duration timeout) {
+    public RedisStateStore(RedisConnector connection, AlertStateProperties properties) {
         this.connection = connection;
-        this.ttlMillis = ttl.toMillis();
-        this.timeout = timeout;
+        this.ttlMillis = properties.stateTtl().toMillis();
+        this.timeout = properties.redisTimeout();
     }
 
     private <T> T await(RedisFuture<T> future) {

@@ -5,7 +5,7 @@ import dev.pulse.aggregates.AggregatesProperties;
 import dev.pulse.aggregates.Stats;
 import dev.pulse.aggregates.TopPages;
 import dev.pulse.events.SensorReading;
-import dev.pulse.kafka.WireTime;
+import dev.pulse.events.WireTime;
 import io.micronaut.configuration.kafka.streams.InteractiveQueryService;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Singleton;

@@ -1,6 +1,6 @@
 package dev.pulse.dashboard;
 
-import dev.pulse.config.RedisConnector;
+import dev.pulse.redis.RedisConnector;
 import io.lettuce.core.ScriptOutputType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

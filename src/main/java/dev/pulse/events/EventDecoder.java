@@ -288,12 +288,12 @@ public class EventDecoder {
 
     // --- transactions ------------------------------------------------------------------------
 
-    public Decoded<Transaction> decodeTransaction(byte[] value) {
+    public Decoded<Payment> decodePayment(byte[] value) {
         Decoded<JsonNode> json = parseBytes(value);
-        return json.isValid() ? decodeTransaction(json.value()) : Decoded.invalid(json.error());
+        return json.isValid() ? decodePayment(json.value()) : Decoded.invalid(json.error());
     }
 
-    public Decoded<Transaction> decodeTransaction(JsonNode node) {
+    public Decoded<Payment> decodePayment(JsonNode node) {
         if (!node.isObject()) {
             return Decoded.invalid("expected an object, got " + Fields.describe(node));
         }
@@ -316,7 +316,7 @@ public class EventDecoder {
                 throw new InvalidFieldException("fields 'lat' and 'lon': expected both or neither, got only "
                     + (lat == null ? "'lon'" : "'lat'"));
             }
-            return new Transaction(transactionId, cardId, amount,
+            return new Payment(transactionId, cardId, amount,
                 Fields.optionalString(node, "currency"),
                 Fields.optionalString(node, "merchant"),
                 Fields.optionalString(node, "country"),

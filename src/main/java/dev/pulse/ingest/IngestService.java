@@ -103,7 +103,7 @@ public class IngestService {
             case PURCHASES -> key = check(decoder.decodePurchase(element), index).user();
             case PROFILES -> check(decoder.decodeProfile(value), index);
             case PRODUCTS -> check(decoder.decodeProduct(value), index);
-            case TRANSACTIONS -> key = check(decoder.decodeTransaction(element), index).cardId();
+            case TRANSACTIONS -> key = check(decoder.decodePayment(element), index).cardId();
             case THRESHOLDS -> check(decoder.decodeThreshold(value), index);
             default -> throw new IllegalStateException("unhandled stream " + stream);
         }

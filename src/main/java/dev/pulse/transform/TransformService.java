@@ -3,10 +3,10 @@ package dev.pulse.transform;
 import dev.pulse.events.CategoryRecord;
 import dev.pulse.events.Decoded;
 import dev.pulse.events.EventDecoder;
-import dev.pulse.kafka.DeadLetters;
+import dev.pulse.deadletters.DeadLetterEncoder;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
-import dev.pulse.kafka.WireTime;
+import dev.pulse.events.WireTime;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import jakarta.inject.Inject;
@@ -39,16 +39,16 @@ public class TransformService {
 
     private final EventDecoder decoder;
     private final JsonMapper json;
-    private final DeadLetters deadLetters;
+    private final DeadLetterEncoder deadLetters;
     private final String outputTopic;
     private final Clock clock;
 
     @Inject
-    public TransformService(EventDecoder decoder, JsonMapper json, DeadLetters deadLetters, TopicNames topics) {
+    public TransformService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, TopicNames topics) {
         this(decoder, json, deadLetters, topics.resolve(Topics.OUTPUT_TOPIC), Clock.systemUTC());
     }
 
-    public TransformService(EventDecoder decoder, JsonMapper json, DeadLetters deadLetters, String outputTopic,
+    public TransformService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, String outputTopic,
                             Clock clock) {
         this.decoder = decoder;
         this.json = json;

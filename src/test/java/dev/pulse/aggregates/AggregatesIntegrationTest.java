@@ -1,6 +1,6 @@
 package dev.pulse.aggregates;
 
-import dev.pulse.kafka.DeadLetter;
+import dev.pulse.deadletters.DeadLetter;
 import dev.pulse.kafka.Topics;
 import dev.pulse.support.KafkaTestClient;
 import dev.pulse.support.KafkaTestClient.Received;

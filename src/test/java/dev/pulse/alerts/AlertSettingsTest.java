@@ -1,8 +1,8 @@
 package dev.pulse.alerts;
 
 import dev.pulse.alerts.fraud.FraudProperties;
-import dev.pulse.alerts.temperature.AlertProperties;
-import dev.pulse.kafka.ListenerProperties;
+import dev.pulse.alerts.temperature.TemperatureAlertProperties;
+import dev.pulse.listeners.ListenerProperties;
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +21,7 @@ class AlertSettingsTest {
     @Test
     void defaultsAreTheContractsDefaults() {
         try (ApplicationContext context = ApplicationContext.run(NO_KAFKA)) {
-            AlertProperties temperature = context.getBean(AlertProperties.class);
+            TemperatureAlertProperties temperature = context.getBean(TemperatureAlertProperties.class);
             assertEquals(50.0, temperature.threshold());
             assertEquals(5.0, temperature.hysteresis());
             assertEquals(Map.of(), temperature.deviceThresholds());
@@ -29,6 +29,8 @@ class AlertSettingsTest {
             ListenerProperties listeners = context.getBean(ListenerProperties.class);
             assertEquals(Duration.ofMillis(200), listeners.retryInitial());
             assertTrue(listeners.instanceId().matches("[0-9a-f-]{36}"), listeners.instanceId());
+            assertEquals(new AlertStateProperties(Duration.ofDays(30), Duration.ofSeconds(5)),
+                context.getBean(AlertStateProperties.class));
         }
     }
 
@@ -45,8 +47,9 @@ class AlertSettingsTest {
             "pulse.alerts.fraud.velocity-window", "2m",
             "pulse.alerts.fraud.travel-window", "30m",
             "pulse.listeners.instance-id", "task-7"));
+        properties.putAll(Map.of("pulse.alerts.state-ttl", "2h", "pulse.alerts.redis-timeout", "250ms"));
         try (ApplicationContext context = ApplicationContext.run(properties)) {
-            AlertProperties temperature = context.getBean(AlertProperties.class);
+            TemperatureAlertProperties temperature = context.getBean(TemperatureAlertProperties.class);
             assertEquals(45.5, temperature.threshold());
             assertEquals(2.0, temperature.hysteresis());
             assertEquals(Map.of("sensor_1", 60.0), temperature.deviceThresholds());
@@ -58,6 +61,8 @@ class AlertSettingsTest {
             assertEquals(Duration.ofMinutes(30), fraud.travelWindow());
             assertEquals(5, fraud.velocityCount());
             assertEquals("task-7", context.getBean(ListenerProperties.class).instanceId());
+            assertEquals(new AlertStateProperties(Duration.ofHours(2), Duration.ofMillis(250)),
+                context.getBean(AlertStateProperties.class));
         }
     }
 }

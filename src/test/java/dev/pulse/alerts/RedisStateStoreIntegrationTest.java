@@ -45,7 +45,7 @@ class RedisStateStoreIntegrationTest {
     private RedisStateStore store() {
         StatefulRedisConnection<String, String> connection = client.connect();
         connections.add(connection);
-        return new RedisStateStore(dev.pulse.config.RedisConnector.of(connection), Duration.ofHours(1), Duration.ofSeconds(5));
+        return new RedisStateStore(dev.pulse.redis.RedisConnector.of(connection), new AlertStateProperties(Duration.ofHours(1), Duration.ofSeconds(5)));
     }
 
     @AfterAll

@@ -139,7 +139,7 @@ class EventDecoderTest {
         assertEquals("expected an object {\"word\": …} or a text line, got null",
             reason(decoder.decodeWords(JsonNode.nullNode())));
         assertEquals("expected an object, got null", reason(decoder.decodeRecord(JsonNode.nullNode())));
-        assertEquals("expected an object, got null", reason(decoder.decodeTransaction(JsonNode.nullNode())));
+        assertEquals("expected an object, got null", reason(decoder.decodePayment(JsonNode.nullNode())));
     }
 
     @Test
@@ -365,7 +365,7 @@ class EventDecoderTest {
             "{\"user\": \"alice\", \"page\": \"/home\", \"timestamp\": " + timestamp + "}"))).eventTimeMs());
         assertEquals(epochMillis, valid(decoder.decodePurchase(bytes(
             "{\"user\": \"alice\", \"product\": \"p\", \"timestamp\": " + timestamp + "}"))).eventTimeMs());
-        assertEquals(epochMillis, valid(decoder.decodeTransaction(bytes(
+        assertEquals(epochMillis, valid(decoder.decodePayment(bytes(
             "{\"transaction_id\": \"t\", \"card_id\": \"c\", \"amount\": 1, \"timestamp\": " + timestamp + "}")))
             .eventTimeMs());
     }
@@ -648,16 +648,16 @@ class EventDecoderTest {
     void decodesATransactionWithLocation() {
         byte[] value = bytes("{\"transaction_id\": \"t-1\", \"card_id\": \"c-1\", \"amount\": 120.5, \"currency\": \"EUR\", "
             + "\"merchant\": \"m-9\", \"country\": \"DE\", \"lat\": 52.52, \"lon\": 13.405, \"timestamp\": 1700000000}");
-        assertEquals(new Transaction("t-1", "c-1", 120.5, "EUR", "m-9", "DE", 52.52, 13.405, 1_700_000_000_000L),
-            valid(decoder.decodeTransaction(value)));
+        assertEquals(new Payment("t-1", "c-1", 120.5, "EUR", "m-9", "DE", 52.52, 13.405, 1_700_000_000_000L),
+            valid(decoder.decodePayment(value)));
     }
 
     @Test
     void decodesATransactionWithoutLocationOrOptionalFields() {
-        assertEquals(new Transaction("t-2", "c-1", 0.0, null, null, null, null, null, null),
-            valid(decoder.decodeTransaction(bytes("{\"transaction_id\": \"t-2\", \"card_id\": \"c-1\", \"amount\": 0}"))));
-        assertEquals(new Transaction("99", "1234", 10.0, "USD", null, "US", null, null, JAN_15_10_00_UTC_MS),
-            valid(decoder.decodeTransaction(json("{\"transaction_id\": 99, \"card_id\": 1234, \"amount\": 10, "
+        assertEquals(new Payment("t-2", "c-1", 0.0, null, null, null, null, null, null),
+            valid(decoder.decodePayment(bytes("{\"transaction_id\": \"t-2\", \"card_id\": \"c-1\", \"amount\": 0}"))));
+        assertEquals(new Payment("99", "1234", 10.0, "USD", null, "US", null, null, JAN_15_10_00_UTC_MS),
+            valid(decoder.decodePayment(json("{\"transaction_id\": 99, \"card_id\": 1234, \"amount\": 10, "
                 + "\"currency\": \"USD\", \"country\": \"US\", \"timestamp\": \"2025-01-15T10:00:00Z\"}"))));
     }
 
@@ -669,7 +669,7 @@ class EventDecoderTest {
         """)
     void acceptsLocationsOnTheEdgesOfTheGlobe(double lat, double lon) {
         String value = "{\"transaction_id\": \"t\", \"card_id\": \"c\", \"amount\": 1, \"lat\": " + lat + ", \"lon\": " + lon + "}";
-        Transaction transaction = valid(decoder.decodeTransaction(bytes(value)));
+        Payment transaction = valid(decoder.decodePayment(bytes(value)));
         assertEquals(lat, transaction.lat());
         assertEquals(lon, transaction.lon());
     }
@@ -691,8 +691,8 @@ class EventDecoderTest {
         """)
     void rejectsTransactionsWithNegativeAmountOrBadLocation(String fields, String reason) {
         String value = "{\"transaction_id\": \"t-1\", \"card_id\": \"c-1\", " + fields + "}";
-        assertEquals(reason, reason(decoder.decodeTransaction(bytes(value))));
-        assertEquals(reason, reason(decoder.decodeTransaction(json(value))));
+        assertEquals(reason, reason(decoder.decodePayment(bytes(value))));
+        assertEquals(reason, reason(decoder.decodePayment(json(value))));
     }
 
     @ParameterizedTest
@@ -705,16 +705,16 @@ class EventDecoderTest {
         [{"transaction_id": "t-1"}]                              | expected an object, got an array
         """)
     void rejectsTransactionsWithoutIdsOrAmount(String value, String reason) {
-        assertEquals(reason, reason(decoder.decodeTransaction(bytes(value))));
-        assertEquals(reason, reason(decoder.decodeTransaction(json(value))));
+        assertEquals(reason, reason(decoder.decodePayment(bytes(value))));
+        assertEquals(reason, reason(decoder.decodePayment(json(value))));
     }
 
     @Test
     void decodesATransactionWithAOneMegabyteMerchant() {
         String merchant = "m".repeat(ONE_MB);
         byte[] value = bytes("{\"transaction_id\": \"t-1\", \"card_id\": \"c-1\", \"amount\": 3, \"merchant\": \"" + merchant + "\"}");
-        assertEquals(new Transaction("t-1", "c-1", 3.0, null, merchant, null, null, null, null),
-            valid(decoder.decodeTransaction(value)));
+        assertEquals(new Payment("t-1", "c-1", 3.0, null, merchant, null, null, null, null),
+            valid(decoder.decodePayment(value)));
     }
 
     // --- every topic: null, binary, cut-off values ------------------------------------------
@@ -742,7 +742,7 @@ class EventDecoderTest {
             new Topic("purchases", decoder::decodePurchase, "{\"user\": \"alice\", \"product\": \"product-1\"}"),
             new Topic("user-profiles", decoder::decodeProfile, "{\"name\": \"Alice\", \"age\": 25}"),
             new Topic("product-catalog", decoder::decodeProduct, "{\"name\": \"Laptop\", \"price\": 999}"),
-            new Topic("transactions", decoder::decodeTransaction,
+            new Topic("transactions", decoder::decodePayment,
                 "{\"transaction_id\": \"t-1\", \"card_id\": \"c-1\", \"amount\": 120.5}"));
     }
 

@@ -1,5 +1,7 @@
 package dev.pulse.kafka;
 
+import dev.pulse.deadletters.DeadLetterEncoder;
+
 import dev.pulse.events.EventDecoder;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;
@@ -21,7 +23,7 @@ public final class Records {
     public static final JsonMapper JSON = ObjectMapper.getDefault();
     public static final EventDecoder DECODER = new EventDecoder(JSON);
     public static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1_800_000_000L, 250_000_000L), ZoneOffset.UTC);
-    public static final DeadLetters DEAD_LETTERS = new DeadLetters(JSON, Topics.DEAD_LETTER_QUEUE, CLOCK);
+    public static final DeadLetterEncoder DEAD_LETTERS = new DeadLetterEncoder(JSON, Topics.DEAD_LETTER_QUEUE, CLOCK);
 
     private Records() {
     }

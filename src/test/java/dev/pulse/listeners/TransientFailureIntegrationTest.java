@@ -1,6 +1,6 @@
 package dev.pulse.listeners;
 
-import dev.pulse.kafka.DeadLetter;
+import dev.pulse.deadletters.DeadLetter;
 import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
 import dev.pulse.support.KafkaTestClient;

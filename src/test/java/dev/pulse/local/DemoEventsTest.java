@@ -53,7 +53,7 @@ class DemoEventsTest {
             .filter(reading -> reading.temperature() < 45).count();
         assertTrue(hot > 0 && cool > 0, "readings cross the default threshold both ways: hot " + hot + ", cool " + cool);
         long large = records.stream().filter(r -> r.topic().equals(Topics.TRANSACTIONS))
-            .map(r -> decoder.decodeTransaction(bytes(r.value())).value())
+            .map(r -> decoder.decodePayment(bytes(r.value())).value())
             .filter(t -> t.amount() > 10_000).count();
         assertEquals(10, large, "one large amount every 200 ticks");
     }
@@ -69,7 +69,7 @@ class DemoEventsTest {
             case Topics.PURCHASES -> decoder.decodePurchase(value);
             case Topics.USER_PROFILES -> decoder.decodeProfile(value);
             case Topics.PRODUCT_CATALOG -> decoder.decodeProduct(value);
-            case Topics.TRANSACTIONS -> decoder.decodeTransaction(value);
+            case Topics.TRANSACTIONS -> decoder.decodePayment(value);
             default -> Decoded.invalid("unexpected topic " + record.topic());
         };
     }

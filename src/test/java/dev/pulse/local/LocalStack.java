@@ -1,7 +1,7 @@
 package dev.pulse.local;
 
 import dev.pulse.Application;
-import dev.pulse.config.RedisConnector;
+import dev.pulse.redis.RedisConnector;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;

@@ -1,6 +1,6 @@
 package dev.pulse.transform;
 
-import dev.pulse.kafka.DeadLetter;
+import dev.pulse.deadletters.DeadLetter;
 import dev.pulse.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -59,10 +59,10 @@ public class EventDecoderBenchmark {
         PRODUCT("product-1", "{\"name\": \"Laptop\", \"price\": 999}", true, (d, s) -> d.decodeProduct(s.value)),
         TRANSACTION("c-1", "{\"transaction_id\": \"t-1\", \"card_id\": \"c-1\", \"amount\": 120.5, \"currency\": \"EUR\", "
             + "\"merchant\": \"m-9\", \"country\": \"DE\", \"lat\": 52.52, \"lon\": 13.405, \"timestamp\": 1700000000}", true,
-            (d, s) -> d.decodeTransaction(s.value)),
+            (d, s) -> d.decodePayment(s.value)),
         TRANSACTION_INVALID("c-1", "{\"transaction_id\": \"t-1\", \"card_id\": \"c-1\", \"amount\": -5, \"currency\": \"EUR\", "
             + "\"merchant\": \"m-9\", \"country\": \"DE\", \"timestamp\": 1700000000}", false,
-            (d, s) -> d.decodeTransaction(s.value)),
+            (d, s) -> d.decodePayment(s.value)),
         NOT_UTF8(null, new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'}, false,
             (d, s) -> d.decodeRecord(s.value));
 

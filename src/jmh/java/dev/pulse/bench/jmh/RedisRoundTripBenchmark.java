@@ -1,11 +1,12 @@
 package dev.pulse.bench.jmh;
 
+import dev.pulse.alerts.AlertStateProperties;
 import dev.pulse.alerts.RedisStateStore;
-import dev.pulse.alerts.temperature.AlertProperties;
+import dev.pulse.alerts.temperature.TemperatureAlertProperties;
 import dev.pulse.alerts.temperature.DeviceAlertState;
 import dev.pulse.alerts.temperature.TemperatureAlert;
 import dev.pulse.alerts.temperature.TemperatureAlertService;
-import dev.pulse.config.RedisConnector;
+import dev.pulse.redis.RedisConnector;
 import dev.pulse.events.Decoded;
 import dev.pulse.events.SensorReading;
 import dev.pulse.kafka.Records;
@@ -67,7 +68,7 @@ public class RedisRoundTripBenchmark {
     private static final Duration TTL = Duration.ofDays(30);
     private static final String PROGRESS_PREFIX = "pulse:temperature:progress:" + Topics.REAL_TIME_DATA + ":";
 
-    private final AlertProperties properties = AlertProperties.defaults();
+    private final TemperatureAlertProperties properties = TemperatureAlertProperties.defaults();
     private EmbeddedRedis redis;
     private RedisClient client;
     private StatefulRedisConnection<String, String> connection;
@@ -81,7 +82,7 @@ public class RedisRoundTripBenchmark {
         client = RedisClient.create(redis.uri());
         connection = client.connect();
         commands = connection.sync();
-        store = new RedisStateStore(RedisConnector.of(connection), TTL, Duration.ofSeconds(5));
+        store = new RedisStateStore(RedisConnector.of(connection), new AlertStateProperties(TTL, Duration.ofSeconds(5)));
         service = new TemperatureAlertService(Records.DECODER, Records.JSON, Records.DEAD_LETTERS, properties, store,
             Topics.TEMPERATURE_ALERTS);
     }

@@ -1,7 +1,7 @@
 package dev.pulse.bench.jmh;
 
 import dev.pulse.alerts.InMemoryStateStore;
-import dev.pulse.alerts.temperature.AlertProperties;
+import dev.pulse.alerts.temperature.TemperatureAlertProperties;
 import dev.pulse.alerts.temperature.TemperatureAlertService;
 import dev.pulse.events.Decoded;
 import dev.pulse.kafka.Records;
@@ -42,7 +42,7 @@ public class TemperatureAlertBenchmark {
     static final int BATCH = 500;
 
     private final TemperatureAlertService service = new TemperatureAlertService(Records.DECODER, Records.JSON,
-        Records.DEAD_LETTERS, AlertProperties.defaults(), new InMemoryStateStore(), Topics.TEMPERATURE_ALERTS);
+        Records.DEAD_LETTERS, TemperatureAlertProperties.defaults(), new InMemoryStateStore(), Topics.TEMPERATURE_ALERTS);
 
     /** The next poll of {@value #BATCH} readings. */
     @State(Scope.Thread)

@@ -6,11 +6,11 @@ import dev.pulse.alerts.KeyedStateProcessor.Step;
 import dev.pulse.alerts.StateStore;
 import dev.pulse.alerts.fraud.CardState.Seen;
 import dev.pulse.events.EventDecoder;
-import dev.pulse.events.Transaction;
-import dev.pulse.kafka.DeadLetters;
+import dev.pulse.events.Payment;
+import dev.pulse.deadletters.DeadLetterEncoder;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
-import dev.pulse.kafka.WireTime;
+import dev.pulse.events.WireTime;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -50,18 +50,18 @@ public class FraudService {
 
     private final EventDecoder decoder;
     private final JsonMapper json;
-    private final DeadLetters deadLetters;
+    private final DeadLetterEncoder deadLetters;
     private final FraudProperties properties;
-    private final KeyedStateProcessor<Transaction> processor;
+    private final KeyedStateProcessor<Payment> processor;
     private final String alertsTopic;
 
     @Inject
-    public FraudService(EventDecoder decoder, JsonMapper json, DeadLetters deadLetters, FraudProperties properties,
+    public FraudService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, FraudProperties properties,
                         StateStore store, TopicNames topics) {
         this(decoder, json, deadLetters, properties, store, topics.resolve(Topics.FRAUD_ALERTS));
     }
 
-    public FraudService(EventDecoder decoder, JsonMapper json, DeadLetters deadLetters, FraudProperties properties,
+    public FraudService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, FraudProperties properties,
                         StateStore store, String alertsTopic) {
         this.decoder = decoder;
         this.json = json;
@@ -77,10 +77,10 @@ public class FraudService {
     }
 
     public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
-        return processor.processBatch(records, record -> decoder.decodeTransaction(record.value()), Transaction::cardId, this::step, alertsTopic, deadLetters);
+        return processor.processBatch(records, record -> decoder.decodePayment(record.value()), Payment::cardId, this::step, alertsTopic, deadLetters);
     }
 
-    private Step step(Transaction tx, Item<Transaction> item, String stateJson, Map<String, String> context) {
+    private Step step(Payment tx, Item<Payment> item, String stateJson, Map<String, String> context) {
         long ts = tx.eventTimeMs() != null ? tx.eventTimeMs() : item.recordTimestampMs();
         CardState state = stateJson == null ? new CardState(0, 0, List.of(), null) : read(stateJson);
         if (state.recent().stream().anyMatch(seen -> seen.id().equals(tx.transactionId()))) {
@@ -166,7 +166,7 @@ public class FraudService {
     }
 
     /** @return the reason when the two uses could not both be genuine, else {@code null} */
-    private String travel(Transaction tx, long ts, Seen previous) {
+    private String travel(Payment tx, long ts, Seen previous) {
         double hours = Math.abs(ts - previous.ts()) / 3_600_000.0;
         if (hasPosition(tx.lat(), tx.lon()) && hasPosition(previous.lat(), previous.lon())) {
             double km = distanceKm(previous.lat(), previous.lon(), tx.lat(), tx.lon());
@@ -196,7 +196,7 @@ public class FraudService {
         return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(a)));
     }
 
-    private String alert(Transaction tx, long ts, String rule, String reason, Map<String, Object> evidence) {
+    private String alert(Payment tx, long ts, String rule, String reason, Map<String, Object> evidence) {
         return write(new FraudAlert("fraud-" + rule + "-" + tx.transactionId(), tx.cardId(), tx.transactionId(), rule,
             reason, tx.amount(), WireTime.epochSeconds(ts), evidence));
     }

@@ -8,10 +8,10 @@ import dev.pulse.events.Decoded;
 import dev.pulse.events.DeviceThreshold;
 import dev.pulse.events.EventDecoder;
 import dev.pulse.events.SensorReading;
-import dev.pulse.kafka.DeadLetters;
+import dev.pulse.deadletters.DeadLetterEncoder;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
-import dev.pulse.kafka.WireTime;
+import dev.pulse.events.WireTime;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,19 +40,19 @@ public class TemperatureAlertService {
 
     private final EventDecoder decoder;
     private final JsonMapper json;
-    private final DeadLetters deadLetters;
-    private final AlertProperties properties;
+    private final DeadLetterEncoder deadLetters;
+    private final TemperatureAlertProperties properties;
     private final StateStore store;
     private final KeyedStateProcessor<SensorReading> processor;
     private final String alertsTopic;
 
-    public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetters deadLetters,
-                                   AlertProperties properties, StateStore store, TopicNames topics) {
+    public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters,
+                                   TemperatureAlertProperties properties, StateStore store, TopicNames topics) {
         this(decoder, json, deadLetters, properties, store, topics.resolve(Topics.TEMPERATURE_ALERTS));
     }
 
-    public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetters deadLetters,
-                                   AlertProperties properties, StateStore store, String alertsTopic) {
+    public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters,
+                                   TemperatureAlertProperties properties, StateStore store, String alertsTopic) {
         this.decoder = decoder;
         this.json = json;
         this.deadLetters = deadLetters;

@@ -1,9 +1,9 @@
 package dev.pulse.alerts.temperature;
 
-import dev.pulse.kafka.BatchListener;
-import dev.pulse.kafka.ListenerHealth;
+import dev.pulse.listeners.BatchListener;
+import dev.pulse.listeners.ListenerHealth;
 import dev.pulse.kafka.Topics;
-import dev.pulse.kafka.TransactionalBatchRunner;
+import dev.pulse.listeners.TransactionalBatchRunner;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;

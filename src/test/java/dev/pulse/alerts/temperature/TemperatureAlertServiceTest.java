@@ -24,11 +24,11 @@ class TemperatureAlertServiceTest {
     private final InMemoryStateStore store = new InMemoryStateStore();
     private long offset;
 
-    private TemperatureAlertService service(AlertProperties properties) {
+    private TemperatureAlertService service(TemperatureAlertProperties properties) {
         return new TemperatureAlertService(DECODER, JSON, DEAD_LETTERS, properties, store, Topics.TEMPERATURE_ALERTS);
     }
 
-    private final TemperatureAlertService service = service(AlertProperties.defaults());
+    private final TemperatureAlertService service = service(TemperatureAlertProperties.defaults());
 
     private ConsumerRecord<byte[], byte[]> reading(String device, double temperature) {
         long ts = 1_700_000_000L + offset;
@@ -88,7 +88,7 @@ class TemperatureAlertServiceTest {
 
     @Test
     void usesPerDeviceThresholdsFromConfiguration() {
-        TemperatureAlertService configured = service(new AlertProperties(50, 5, Map.of("hot", 80.0), Map.of("hot", 1.0)));
+        TemperatureAlertService configured = service(new TemperatureAlertProperties(50, 5, Map.of("hot", 80.0), Map.of("hot", 1.0)));
         var alerts = alerts(configured.process(readings("hot", 60, 79, 81, 79.5, 78.9)));
         assertEquals(List.of("RAISED", "CLEARED"), alerts.stream().map(a -> a.get("state")).toList());
         assertEquals(80.0, ((Number) alerts.get(0).get("threshold")).doubleValue());
@@ -132,7 +132,7 @@ class TemperatureAlertServiceTest {
     @Test
     void anotherInstanceContinuesTheEpisodeFromTheStore() {
         alerts(service.process(readings("s7", 60)));
-        TemperatureAlertService takeover = service(AlertProperties.defaults());
+        TemperatureAlertService takeover = service(TemperatureAlertProperties.defaults());
         var alerts = alerts(takeover.process(readings("s7", 58, 40)));
         assertEquals(1, alerts.size());
         assertEquals("CLEARED", alerts.get(0).get("state"));

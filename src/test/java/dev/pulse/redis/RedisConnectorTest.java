@@ -1,0 +1,41 @@
+package dev.pulse.redis;
+
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micronaut.context.BeanProvider;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RedisConnectorTest {
+
+    @Test
+    void showsAUriWithoutItsCredentials() {
+        assertEquals("rediss://***@cache.example.com:6379", RedisConnector.withoutCredentials("rediss://:t0ken@cache.example.com:6379"));
+        assertEquals("redis://***@127.0.0.1:6379/0", RedisConnector.withoutCredentials("redis://pulse:pa%40ss@127.0.0.1:6379/0"));
+        assertEquals("redis://localhost:6379", RedisConnector.withoutCredentials("redis://localhost:6379"));
+    }
+
+    @Test
+    void whileRedisRefusesItFailsAtOnceAndTriesAgainAtMostOnceASecond() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        BeanProvider<StatefulRedisConnection<String, String>> refusing = () -> {
+            attempts.incrementAndGet();
+            throw new RedisConnectionException("WRONGPASS");
+        };
+        RedisConnector connector = new RedisConnector(refusing);
+        RedisConnectionException first = assertThrows(RedisConnectionException.class, connector::get);
+        assertTrue(first.getCause().getMessage().contains("WRONGPASS"));
+        for (int i = 0; i < 5; i++) {
+            assertThrows(RedisConnectionException.class, connector::get);
+        }
+        assertEquals(1, attempts.get(), "no new attempt within a second");
+        Thread.sleep(1100);
+        assertThrows(RedisConnectionException.class, connector::get);
+        assertEquals(2, attempts.get());
+    }
+}
