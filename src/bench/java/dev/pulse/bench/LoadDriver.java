@@ -1,8 +1,8 @@
 package dev.pulse.bench;
 
 import dev.pulse.kafka.Topics;
-import dev.pulse.local.EmbeddedKafka;
-import dev.pulse.local.EmbeddedRedis;
+import dev.pulse.testkit.EmbeddedKafka;
+import dev.pulse.testkit.EmbeddedRedis;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import io.micronaut.serde.ObjectMapper;

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The drills' Pulse ({@code dev.pulse.Application}) in a child JVM on this JVM's class path: like
- * {@link dev.pulse.support.PulseProcess}, and it can start again in the same slot and port after a kill. For drills that must kill it, restart
+ * {@link dev.pulse.testkit.PulseProcess}, and it can start again in the same slot and port after a kill. For drills that must kill it, restart
  * it or measure it apart from the test: settings as system properties and environment variables, a heap cap, output
  * in a log file, and a known HTTP port (a free one unless given), so {@link #waitUntilReady} and
  * {@link #get} can reach it.

@@ -1,6 +1,6 @@
 package dev.pulse.drills;
 
-import dev.pulse.local.EmbeddedRedis;
+import dev.pulse.testkit.EmbeddedRedis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

@@ -1,7 +1,7 @@
 package dev.pulse.drills;
 
-import dev.pulse.drills.OutputTail.Out;
 import dev.pulse.deadletters.DeadLetter;
+import dev.pulse.drills.OutputTail.Out;
 import dev.pulse.kafka.Topics;
 import io.micronaut.serde.ObjectMapper;
 

@@ -1,9 +1,9 @@
 package dev.pulse.dashboard;
 
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.RealServers;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
+import dev.pulse.testkit.TestServers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;

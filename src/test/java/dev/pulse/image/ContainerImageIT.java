@@ -1,6 +1,6 @@
 package dev.pulse.image;
 
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.TestServers;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;

@@ -1,6 +1,6 @@
 package dev.pulse.kafka;
 
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.RealServers;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;

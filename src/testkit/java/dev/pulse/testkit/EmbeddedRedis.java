@@ -1,4 +1,4 @@
-package dev.pulse.local;
+package dev.pulse.testkit;
 
 import java.io.File;
 import java.io.IOException;

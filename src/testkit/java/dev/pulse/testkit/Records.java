@@ -1,8 +1,8 @@
-package dev.pulse.kafka;
+package dev.pulse.testkit;
 
 import dev.pulse.deadletters.DeadLetterEncoder;
-
 import dev.pulse.events.EventDecoder;
+import dev.pulse.kafka.Topics;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

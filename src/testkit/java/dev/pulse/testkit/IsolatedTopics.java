@@ -1,4 +1,6 @@
-package dev.pulse.kafka;
+package dev.pulse.testkit;
+
+import dev.pulse.kafka.Topics;
 
 import java.util.HashMap;
 import java.util.Map;

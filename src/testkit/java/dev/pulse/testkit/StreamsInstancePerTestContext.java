@@ -1,4 +1,4 @@
-package dev.pulse.aggregates;
+package dev.pulse.testkit;
 
 import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Requires;

@@ -1,4 +1,4 @@
-package dev.pulse.support;
+package dev.pulse.testkit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

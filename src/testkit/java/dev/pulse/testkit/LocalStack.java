@@ -1,4 +1,4 @@
-package dev.pulse.local;
+package dev.pulse.testkit;
 
 import dev.pulse.Application;
 import dev.pulse.redis.RedisConnector;

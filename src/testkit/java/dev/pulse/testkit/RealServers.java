@@ -1,4 +1,4 @@
-package dev.pulse.support;
+package dev.pulse.testkit;
 
 import io.micronaut.test.support.TestPropertyProvider;
 

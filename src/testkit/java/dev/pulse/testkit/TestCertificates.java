@@ -1,4 +1,4 @@
-package dev.pulse.support;
+package dev.pulse.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;

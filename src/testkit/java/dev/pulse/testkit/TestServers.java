@@ -1,7 +1,7 @@
-package dev.pulse.support;
+package dev.pulse.testkit;
 
-import dev.pulse.local.EmbeddedKafka;
-import dev.pulse.local.EmbeddedRedis;
+import dev.pulse.testkit.EmbeddedKafka;
+import dev.pulse.testkit.EmbeddedRedis;
 import org.junit.jupiter.api.Assumptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,6 @@
-package dev.pulse.alerts;
+package dev.pulse.testkit;
+
+import dev.pulse.alerts.StateStore;
 
 import java.util.Collection;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.pulse.support;
+package dev.pulse.testkit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package dev.pulse.local;
+package dev.pulse.testkit;
 
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
