@@ -16,6 +16,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,6 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
 
 /** The driver's Kafka plumbing: topics, offsets, and its own producers and consumers. */
 final class BenchKafka implements AutoCloseable {
@@ -66,18 +69,9 @@ final class BenchKafka implements AutoCloseable {
                 request.put(tp, OffsetSpec.latest());
             }
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try {
-                admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
-                return;
-            } catch (ExecutionException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                Thread.sleep(200);
-            }
-        }
+        await("the leaders of " + names + " serving").atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(200)).ignoreException(ExecutionException.class)
+            .until(() -> admin.listOffsets(request).all().get(10, TimeUnit.SECONDS) != null);
     }
 
     List<TopicPartition> partitions(String topic) throws Exception {

@@ -1,8 +1,11 @@
 package dev.pulse.bench;
 
+import dev.pulse.testkit.ChildJvm;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,10 +87,11 @@ final class BrokerBaseline {
 
     private static String runTool(String name, String mainClass, List<String> args, List<String> classpath, String heap,
                                   Path dir) throws Exception {
-        ChildJvm tool = ChildJvm.start(name, dir, heap, classpath, Map.of(), mainClass, args);
-        int exit = tool.waitFor(600);
+        ChildJvm tool = ChildJvm.builder(name, mainClass).classpath(classpath).heap(heap)
+            .jvmOptions(GcLog.of(dir, name, heap).jvmOptions()).logFile(dir.resolve(name + ".log")).args(args).start();
+        int exit = tool.waitFor(Duration.ofMinutes(10));
         if (exit != 0) {
-            tool.stop();
+            tool.stop(Duration.ofSeconds(60));
             throw new BenchFailure(mainClass + " ended with " + exit + ":\n" + tool.logTail(30));
         }
         return tool.output();

@@ -1,8 +1,10 @@
 package dev.pulse.bench;
 
 import dev.pulse.kafka.Topics;
+import dev.pulse.testkit.ChildJvm;
 import dev.pulse.testkit.EmbeddedKafka;
 import dev.pulse.testkit.EmbeddedRedis;
+import dev.pulse.testkit.PulseProcess;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import io.micronaut.serde.ObjectMapper;
@@ -12,8 +14,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.http.HttpClient;
@@ -67,7 +67,7 @@ public final class LoadDriver {
     private final Path dir;
     private final Map<String, Object> results = new LinkedHashMap<>();
     private final List<String> failures = new ArrayList<>();
-    private final Map<String, ChildJvm> children = new LinkedHashMap<>();
+    private final Map<String, GcLog> gcLogs = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -79,8 +79,8 @@ public final class LoadDriver {
     private Vocabulary vocabulary;
     private long[] wordTotals;
     private TargetRateLoad.Model loadModel;
-    private ChildJvm pulse;
-    private int pulsePort;
+    private PulseProcess pulse;
+    private GcLog pulseGc;
     private int pulseStarts;
     private boolean loadRan;
 
@@ -139,7 +139,7 @@ public final class LoadDriver {
         } finally {
             stopPulse();
             Map<String, Object> heaps = new LinkedHashMap<>();
-            children.forEach((name, child) -> heaps.put(name, child.heapReport(120)));
+            gcLogs.forEach((name, gc) -> heaps.put(name, gc.report(120)));
             results.put("heap_after_gc", heaps);
             results.put("ratios", ratios());
             results.put("failures", failures);
@@ -288,9 +288,7 @@ public final class LoadDriver {
             peerArgs.add(key + "=" + config.streams(key));
         }
         log("Plain Kafka Streams word count: counting");
-        ChildJvm peer = ChildJvm.start("plain-wordcount", dir, settings.heap(), testClasspath, Map.of(),
-            PlainWordCount.class.getName(), peerArgs);
-        children.put(peer.name(), peer);
+        ChildJvm peer = child("plain-wordcount", testClasspath, PlainWordCount.class.getName(), peerArgs);
         Map<String, Object> peerResult = new LinkedHashMap<>();
         out.put("plain_streams", peerResult);
         try {
@@ -300,13 +298,13 @@ public final class LoadDriver {
             peerWords = r.rate();
             log("plain Kafka Streams: " + Report.number(peerWords) + " words/s");
         } finally {
-            peer.stop();
+            peer.stop(Duration.ofSeconds(60));
         }
 
         startPulse("wordcount");
         Map<String, Object> pulseResult = new LinkedHashMap<>();
         out.put("pulse", pulseResult);
-        ProgressMeter.Result r = countWords(topic(Topics.WORD_TOTALS), expected, words, pulse,
+        ProgressMeter.Result r = countWords(topic(Topics.WORD_TOTALS), expected, words, pulse.jvm(),
             (record, sink) -> sink.accept(text(record.key()), Long.parseLong(text(record.value()).trim())));
         pulseResult.putAll(r.describe("words"));
         pulseWords = r.rate();
@@ -342,11 +340,14 @@ public final class LoadDriver {
         }
     }
 
-    /** Reads on for a while after a match: a count that grows further would be a record counted twice. */
-    private static void confirmNoMore(OutputTotals totals, String what) {
-        long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (System.nanoTime() < end) {
-            totals.poll(Duration.ofMillis(200));
+    /**
+     * Reads on after a match to the end offsets (read_committed): a count that grew further would be a record counted
+     * twice.
+     */
+    private void confirmNoMore(OutputTotals totals, String what) {
+        if (!totals.readToEnd(settings.stallTimeout())) {
+            throw new BenchFailure(what + ": matched, then the end offsets were not reached within "
+                + settings.stallTimeout().toSeconds() + " s");
         }
         if (!totals.matches()) {
             throw new BenchFailure(what + ": matched, then changed: " + totals.describeMismatch(5));
@@ -422,7 +423,7 @@ public final class LoadDriver {
                     return "alert listener committed " + committed[0] + " of " + n + "; device-averages: "
                         + averages.describeMismatch(3) + "; alerts: " + alertsOut.describeMismatch(3);
                 }
-            }, settings.stallTimeout(), pulse);
+            }, settings.stallTimeout(), pulse.jvm());
             confirmNoMore(averages, "device-averages");
             confirmNoMore(alertsOut, "temperature-alerts");
             out.putAll(r.describe("readings"));
@@ -455,7 +456,7 @@ public final class LoadDriver {
             }
             reads.put("first_answers", firstAnswers);
             Map<String, Double> before = metrics("pulse_cache_hits_total", "pulse_cache_misses_total");
-            reads.putAll(HttpLoad.run(settings.httpClient(), "127.0.0.1", pulsePort, paths, settings.connections(),
+            reads.putAll(HttpLoad.run(settings.httpClient(), pulse.host(), pulse.port(), paths, settings.connections(),
                 settings.duration(), dir));
             Map<String, Double> after = metrics("pulse_cache_hits_total", "pulse_cache_misses_total");
             double hits = after.get("pulse_cache_hits_total") - before.get("pulse_cache_hits_total");
@@ -480,13 +481,13 @@ public final class LoadDriver {
             Thread.sleep(settings.warmup().toMillis());
             long startedAt = System.currentTimeMillis();
             sleepUntil(startedAt + warm);
-            heap.put("start_mb", pulse.heapAfterFullGc());
+            heap.put("start_mb", pulseGc.heapAfterFullGc(pulse.pid()));
             heap.put("start_at_s", (System.currentTimeMillis() - startedAt) / 1000.0);
             sleepUntil(startedAt + soak.toMillis() / 2);
-            heap.put("middle_mb", pulse.heapAfterFullGc());
+            heap.put("middle_mb", pulseGc.heapAfterFullGc(pulse.pid()));
             heap.put("middle_at_s", (System.currentTimeMillis() - startedAt) / 1000.0);
             sleepUntil(startedAt + soak.toMillis() - Math.min(5000, soak.toMillis() / 10));
-            heap.put("end_mb", pulse.heapAfterFullGc());
+            heap.put("end_mb", pulseGc.heapAfterFullGc(pulse.pid()));
             heap.put("end_at_s", (System.currentTimeMillis() - startedAt) / 1000.0);
             log("soak heap after full GC: start " + heap.get("start_mb") + " MB, middle " + heap.get("middle_mb")
                 + " MB, end " + heap.get("end_mb") + " MB");
@@ -568,11 +569,9 @@ public final class LoadDriver {
     /** Launches Pulse (without waiting for it: the throughput scenarios time it from its launch). */
     private void startPulse(String label) throws IOException, InterruptedException {
         stopPulse();
-        pulsePort = freePort();
         Map<String, String> props = new LinkedHashMap<>();
         props.put("kafka.bootstrap.servers", kafka.bootstrap());
         props.put("redis.uri", redisUri);
-        props.put("micronaut.server.port", Integer.toString(pulsePort));
         props.put("pulse.demo.enabled", "false");
         props.put("pulse.listeners.instance-id", "bench-" + runId);
         for (String t : concat(Topics.INPUTS, Topics.OUTPUTS)) {
@@ -589,41 +588,41 @@ public final class LoadDriver {
         props.put("kafka.streams.default.state.dir", dir.resolve("pulse-state").toAbsolutePath().toString());
         props.putAll(settings.pulseProperties());
         String name = "pulse-" + (++pulseStarts) + "-" + label;
-        pulse = ChildJvm.start(name, dir, settings.heap(), pulseClasspath, props, "dev.pulse.Application", List.of());
-        children.put(name, pulse);
-        log("Started Pulse (pid " + pulse.pid() + ", port " + pulsePort + "), log " + pulse.log());
+        pulseGc = GcLog.of(dir, name, settings.heap());
+        gcLogs.put(name, pulseGc);
+        pulse = PulseProcess.named(name).classpath(pulseClasspath).heap(settings.heap()).jvmOptions(pulseGc.jvmOptions())
+            .logFile(dir.resolve(name + ".log")).properties(props).start();
+        log("Started Pulse (pid " + pulse.pid() + ", port " + pulse.port() + "), log " + pulse.log());
+    }
+
+    /** Another program in a child JVM with the benchmark's heap and a GC log of its own. */
+    private ChildJvm child(String name, List<String> classpath, String mainClass, List<String> args) throws IOException {
+        GcLog gc = GcLog.of(dir, name, settings.heap());
+        gcLogs.put(name, gc);
+        return ChildJvm.builder(name, mainClass).classpath(classpath).heap(settings.heap()).jvmOptions(gc.jvmOptions())
+            .logFile(dir.resolve(name + ".log")).args(args).start();
     }
 
     private void ensurePulseReady() throws Exception {
         if (pulse == null || !pulse.isAlive()) {
             startPulse("load");
         }
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!pulse.isAlive()) {
-                throw new BenchFailure("Pulse exited; its log ends:\n" + pulse.logTail(30));
-            }
-            try {
-                if (get("/health/readiness").statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(250);
+        try {
+            pulse.waitUntilReady(Duration.ofMinutes(5));
+        } catch (AssertionError notReady) {
+            throw new BenchFailure(notReady.getMessage());
         }
-        throw new BenchFailure("Pulse was not ready within 5 minutes: " + get("/health/readiness").body());
     }
 
     private void stopPulse() throws InterruptedException {
         if (pulse != null) {
-            pulse.stop();
+            pulse.stop(Duration.ofSeconds(60));
             pulse = null;
         }
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pulsePort + path))
+        return http.send(HttpRequest.newBuilder(pulse.uri(path))
             .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -739,12 +738,6 @@ public final class LoadDriver {
         long wait = epochMs - System.currentTimeMillis();
         if (wait > 0) {
             Thread.sleep(wait);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 

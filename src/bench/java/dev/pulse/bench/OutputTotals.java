@@ -2,6 +2,7 @@ package dev.pulse.bench;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,24 @@ final class OutputTotals implements AutoCloseable {
         } else if (!wasRight && isRight) {
             mismatched--;
         }
+    }
+
+    /**
+     * Polls on until every partition is read to its end offset as of now (read_committed: the last stable offset),
+     * so whatever is committed on the topic has been counted.
+     *
+     * @return false when the ends were not reached within {@code timeout}
+     */
+    boolean readToEnd(Duration timeout) {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            poll(Duration.ofMillis(200));
+        }
+        return true;
     }
 
     long sum() {

@@ -1,5 +1,7 @@
 package dev.pulse.bench;
 
+import dev.pulse.testkit.ChildJvm;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

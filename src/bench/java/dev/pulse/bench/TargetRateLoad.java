@@ -8,6 +8,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * One phase of mixed load at a target rate, and the latency of its outputs.
@@ -105,6 +109,8 @@ final class TargetRateLoad {
     // consumer side (its thread only, except the volatile summaries)
     private Thread consumerThread;
     private volatile boolean stopConsumer;
+    /** Set once every output is in: the consumer reads on to the end offsets as of then, and stops. */
+    private volatile boolean readToEnd;
     private volatile Exception consumerError;
     private final BitSet outputIds = new BitSet();
     private long outputsInPhase;
@@ -182,24 +188,30 @@ final class TargetRateLoad {
     }
 
     /**
-     * Waits until every expected output is in, then a little longer for any duplicate to show, and stops the
-     * consumer.
+     * Waits until every expected output is in, then lets the consumer read on to the end offsets (read_committed) so
+     * any duplicate already committed is counted, and stops it.
      *
      * @return problems found (empty when everything came exactly once)
      */
     List<String> awaitOutputs(Duration timeout) throws InterruptedException {
         awaitProduced();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!complete && consumerError == null && System.nanoTime() < deadline) {
-            Thread.sleep(100);
+        try {
+            await("every expected output").atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .until(() -> complete || consumerError != null);
+        } catch (ConditionTimeoutException late) {
+            // reported below
         }
         boolean timedOut = !complete;
-        Thread.sleep(2000);
+        readToEnd = true;
+        consumerThread.join(30_000);
+        boolean readAll = !consumerThread.isAlive();
         stopConsumer = true;
         consumerThread.join(30_000);
         List<String> problems = new ArrayList<>();
         if (consumerError != null) {
             problems.add("output consumer failed: " + consumerError);
+        } else if (!readAll) {
+            problems.add("the output consumer did not reach the end offsets within 30 s");
         }
         if (sendErrors.get() > 0) {
             problems.add(sendErrors.get() + " sends failed, first: " + firstSendError.get());
@@ -321,6 +333,7 @@ final class TargetRateLoad {
             categoryIndex.put(model.categories[c], c);
         }
         String devicePrefix = model.sensors.prefix();
+        Map<TopicPartition, Long> ends = null;
         try (consumer) {
             while (!stopConsumer) {
                 var batch = consumer.poll(Duration.ofMillis(50));
@@ -341,6 +354,14 @@ final class TargetRateLoad {
                     }
                 }
                 complete = isComplete();
+                if (readToEnd) {
+                    if (ends == null) {
+                        ends = consumer.endOffsets(consumer.assignment());
+                    }
+                    if (ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                        return;
+                    }
+                }
             }
         } catch (Exception e) {
             consumerError = e;

@@ -1,6 +1,8 @@
 package dev.pulse.drills;
 
+import dev.pulse.testkit.EmbeddedKafka;
 import dev.pulse.testkit.EmbeddedRedis;
+import dev.pulse.testkit.PulseProcess;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -31,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What every drill runs on, all its own: a Kafka broker in a child JVM ({@link KafkaBrokerProcess}), a
- * {@code redis-server}, Pulse in a child JVM ({@link DrillProcess}) with the contract's default topic names, the
+ * What every drill runs on, all its own: a Kafka broker in a child JVM ({@link EmbeddedKafka#startChildProcess}), a
+ * {@code redis-server}, Pulse in a child JVM ({@link PulseProcess}) with the contract's default topic names, the
  * drill's idempotent producer, a {@code read_committed} reader of the outputs, and the comparison with
  * {@link Expected}. Files (broker data and log, Pulse's log, Redis' data) go to {@code target/drills/<drill>/}.
  */
@@ -42,18 +44,18 @@ final class DrillStack implements AutoCloseable {
 
     final String drill;
     final Path dir;
-    final KafkaBrokerProcess broker;
+    final EmbeddedKafka broker;
     final EmbeddedRedis redis;
     final Expected expected = new Expected();
     final Duration pulseStartup;
-    DrillProcess pulse;
+    final PulseProcess pulse;
     KafkaProducer<byte[], byte[]> producer;
     OutputTail tail;
     OutputCheck check;
     private RedisClient redisClient;
     private StatefulRedisConnection<String, String> redisConnection;
 
-    private DrillStack(String drill, Path dir, KafkaBrokerProcess broker, EmbeddedRedis redis, DrillProcess pulse,
+    private DrillStack(String drill, Path dir, EmbeddedKafka broker, EmbeddedRedis redis, PulseProcess pulse,
                        Duration pulseStartup) {
         this.drill = drill;
         this.dir = dir;
@@ -73,11 +75,11 @@ final class DrillStack implements AutoCloseable {
         Path dir = Path.of("target", "drills", drill).toAbsolutePath();
         deleteRecursively(dir);
         Files.createDirectories(dir);
-        KafkaBrokerProcess broker = null;
+        EmbeddedKafka broker = null;
         EmbeddedRedis redis = null;
-        DrillProcess pulse = null;
+        PulseProcess pulse = null;
         try {
-            broker = KafkaBrokerProcess.start(dir.resolve("broker"));
+            broker = EmbeddedKafka.startChildProcess(dir.resolve("broker"));
             try {
                 redis = persistentRedis ? EmbeddedRedis.startPersistent(0, dir.resolve("redis")) : EmbeddedRedis.start(0);
             } catch (IOException e) {
@@ -92,8 +94,9 @@ final class DrillStack implements AutoCloseable {
             properties.put("pulse.listeners.instance-id", drill);
             properties.put("kafka.streams.default.state.dir", dir.resolve("streams-state").toString());
             properties.putAll(pulseProperties);
-            pulse = DrillProcess.builder(drill).logFile(dir.resolve("pulse.log")).properties(properties).heap("512m")
-                .start();
+            // The JVM's own defaults, as in production: the drills measure how long recoveries take.
+            pulse = PulseProcess.named(drill).logFile(dir.resolve("pulse.log")).properties(properties).heap("512m")
+                .jvmOptions(List.of()).start();
             LOG.info("{}: broker at {} (pid {}), Redis at {}, Pulse pid {} on port {}; files in {}", drill,
                 broker.bootstrapServers(), broker.pid(), redis.uri(), pulse.pid(), pulse.port(), dir);
             Duration startup = pulse.waitUntilReady(Duration.ofMinutes(4));
@@ -301,7 +304,7 @@ final class DrillStack implements AutoCloseable {
 
     /** Restarts Pulse (the previous process must be gone) and waits until it is ready; returns the wait. */
     Duration restartPulse() throws IOException {
-        pulse = pulse.startAgain();
+        pulse.restart();
         return pulse.waitUntilReady(Duration.ofMinutes(4));
     }
 

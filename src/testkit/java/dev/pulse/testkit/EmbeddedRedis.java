@@ -1,9 +1,11 @@
 package dev.pulse.testkit;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real {@code redis-server} process on loopback: the one on the PATH when there is one, else the
@@ -48,7 +52,7 @@ public final class EmbeddedRedis implements AutoCloseable {
      * @param tls serve TLS only, on {@code port} ({@code --tls-port}; the plain port is off)
      */
     public static EmbeddedRedis start(int port, boolean tls, List<String> options) throws IOException {
-        EmbeddedRedis redis = new EmbeddedRedis(findBinary(), port == 0 ? freePort() : port, tls, options);
+        EmbeddedRedis redis = new EmbeddedRedis(findBinary(), port == 0 ? Ports.free() : port, tls, options);
         redis.start();
         return redis;
     }
@@ -94,7 +98,7 @@ public final class EmbeddedRedis implements AutoCloseable {
         Thread reader = new Thread(() -> keepOutput(started), "redis-server-output-" + port);
         reader.setDaemon(true);
         reader.start();
-        waitUntilListening(Duration.ofSeconds(20));
+        waitUntilListening(Duration.ofSeconds(20), reader);
     }
 
     public synchronized void stop() {
@@ -140,27 +144,27 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
-    private void waitUntilListening(Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                sleep(); // let the reader take the last lines
-                throw new IOException(binary + " exited with " + process.exitValue() + " on port " + port + ": " + output());
-            }
-            try (Socket socket = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                sleep();
-            }
-        }
-        throw new IOException("redis-server did not listen on port " + port + " within " + timeout);
-    }
-
-    private static void sleep() {
+    private void waitUntilListening(Duration timeout, Thread reader) throws IOException {
         try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            await("redis-server listening on port " + port).atMost(timeout).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(50))
+                .failFast("exited", () -> !process.isAlive())
+                .until(() -> {
+                    try (Socket socket = new Socket("127.0.0.1", port)) {
+                        return true;
+                    } catch (IOException notYet) {
+                        return false;
+                    }
+                });
+        } catch (TerminalFailureException exited) {
+            try {
+                reader.join(2000); // the reader takes the last lines the server wrote
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException(binary + " exited with " + process.exitValue() + " on port " + port + ": " + output());
+        } catch (ConditionTimeoutException late) {
+            throw new IOException("redis-server did not listen on port " + port + " within " + timeout);
         }
     }
 
@@ -187,9 +191,4 @@ public final class EmbeddedRedis implements AutoCloseable {
         return target;
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,11 +1,11 @@
 package dev.pulse.testkit;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,20 +14,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
 
 /**
- * Pulse in a child JVM of its own ({@code dev.pulse.Application} on the test classpath), as a container runs it:
- * configured by environment variables and/or system properties, its whole output in a log file, stopped with
- * SIGTERM (as ECS stops a task) or SIGKILL. The HTTP port is fixed before the start so that tests can probe it.
+ * Pulse ({@code dev.pulse.Application}) in a child JVM of its own, as a container runs it: configured by environment
+ * variables and/or system properties, its HTTP server bound to a known address and port through
+ * {@code MICRONAUT_SERVER_HOST} and {@code MICRONAUT_SERVER_PORT} (the environment a deployment sets), its whole
+ * output in a log file, stopped with SIGTERM (as ECS stops a task) or SIGKILL, and started again in the same slot
+ * (settings, address, port, state directory and log) as a supervisor restarts it. The one launcher of Pulse for the
+ * tests, the fault drills and the load driver.
  *
  * <pre>{@code
- * try (PulseProcess pulse = PulseProcess.named("drill").properties(props).env("PULSE_LOG_FORMAT", "JSON").start()) {
+ * try (PulseProcess pulse = PulseProcess.named("drill").testServers().env("PULSE_LOG_FORMAT", "JSON").start()) {
  *     pulse.waitUntilReady(Duration.ofSeconds(120));
+ *     pulse.sigkill();
+ *     pulse.restart();
  *     int status = pulse.sigterm(Duration.ofSeconds(30));
  * }
  * }</pre>
@@ -36,22 +41,30 @@ public final class PulseProcess implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PulseProcess.class);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
-    private final String name;
-    private final Process process;
-    private final Path log;
+    private final ChildJvm jvm;
+    private final String host;
     private final int port;
 
-    private PulseProcess(String name, Process process, Path log, int port) {
-        this.name = name;
-        this.process = process;
-        this.log = log;
+    private PulseProcess(ChildJvm jvm, String host, int port) {
+        this.jvm = jvm;
+        this.host = host;
         this.port = port;
     }
 
-    /** A new child's settings; {@code name} names its log file, {@code target/pulse-<name>.log}. */
+    /** A new child's settings; {@code name} names its log file, {@code target/pulse-<name>.log} unless set. */
     public static Builder named(String name) {
         return new Builder(name);
+    }
+
+    public String name() {
+        return jvm.name();
+    }
+
+    /** The address its HTTP server is bound to. */
+    public String host() {
+        return host;
     }
 
     public int port() {
@@ -59,61 +72,91 @@ public final class PulseProcess implements AutoCloseable {
     }
 
     public long pid() {
-        return process.pid();
-    }
-
-    public Path log() {
-        return log;
-    }
-
-    /** Everything the child has written to stdout and stderr so far. */
-    public String output() {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return jvm.pid();
     }
 
     public boolean isAlive() {
-        return process.isAlive();
+        return jvm.isAlive();
     }
 
-    /** Waits until {@code /health/readiness} answers 200; fails with the log's tail if the child exits or time runs out. */
-    public PulseProcess waitUntilReady(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError(name + " exited with " + process.exitValue() + " before it was ready:\n" + tail());
-            }
-            try {
-                HttpResponse<String> readiness = get("/health/readiness");
-                if (readiness.statusCode() == 200) {
-                    return this;
-                }
-                last = readiness.statusCode() + " " + readiness.body();
-            } catch (IOException notYet) {
-                last = notYet.toString();
-            }
-            sleep(500);
-        }
-        throw new AssertionError(name + " not ready within " + timeout + " (last readiness: " + last + "):\n" + tail());
+    public Path log() {
+        return jvm.log();
     }
 
-    /** A GET to the child's HTTP server. */
+    /** The child JVM underneath, for its JVM options and process. */
+    public ChildJvm jvm() {
+        return jvm;
+    }
+
+    /** Everything the child (and those started again in its slot) has written to stdout and stderr so far. */
+    public String output() {
+        return jvm.output();
+    }
+
+    /** The last {@code lines} lines of the log, for failure messages. */
+    public String logTail(int lines) {
+        return jvm.logTail(lines);
+    }
+
+    /** {@code http://<host>:<port><path>}. */
+    public URI uri(String path) {
+        return URI.create("http://" + host + ":" + port + path);
+    }
+
+    /** A GET to the child's HTTP server; throws {@link IOException} when nothing answers within 10 s. */
     public HttpResponse<String> get(String path) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET());
+        return get(path, REQUEST_TIMEOUT);
     }
 
-    /** Any request to the child's HTTP server; {@code request} without the host part. */
+    /** A GET to the child's HTTP server; throws {@link IOException} when nothing answers within {@code timeout}. */
+    public HttpResponse<String> get(String path, Duration timeout) throws IOException {
+        return send(HttpRequest.newBuilder(uri(path)).timeout(timeout).GET());
+    }
+
+    /** Any request; 10 s to answer unless the request sets its own timeout. */
     public HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
+        HttpRequest built = request.build();
+        if (built.timeout().isEmpty()) {
+            built = request.timeout(REQUEST_TIMEOUT).build();
+        }
         try {
-            return HTTP.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    /** Whether {@code /health/readiness} answers 200 (UP) now. */
+    public boolean isReady() {
+        try {
+            return get("/health/readiness").statusCode() == 200;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    /**
+     * Waits until {@code /health/readiness} answers 200.
+     *
+     * @return how long it took
+     * @throws AssertionError when the child exits first or the time runs out, with the log's last lines
+     */
+    public Duration waitUntilReady(Duration timeout) {
+        long start = System.nanoTime();
+        try {
+            await("Pulse '" + name() + "' ready").atMost(timeout).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(250))
+                .failFast("exited", () -> !jvm.isAlive())
+                .until(this::isReady);
+        } catch (TerminalFailureException exited) {
+            throw new AssertionError(name() + " exited before it was ready; last lines of " + log() + ":\n"
+                + logTail(60));
+        } catch (ConditionTimeoutException late) {
+            throw new AssertionError(name() + " not ready within " + timeout + "; last lines of " + log() + ":\n"
+                + logTail(60));
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     /**
@@ -123,51 +166,51 @@ public final class PulseProcess implements AutoCloseable {
      * @throws AssertionError if the child is still alive after {@code within}; it is then killed
      */
     public int sigterm(Duration within) throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
-            throw new AssertionError(name + " still running " + within + " after SIGTERM:\n" + tail());
-        }
-        return process.exitValue();
+        return jvm.sigterm(within);
     }
 
-    /** SIGKILL: no shutdown hook, nothing flushed. */
+    /** SIGTERM, and SIGKILL if it has not exited within {@code within}. */
+    public void stop(Duration within) throws InterruptedException {
+        jvm.stop(within);
+    }
+
+    /** SIGKILL: no shutdown hook, nothing flushed, an open transaction left open. */
     public void sigkill() throws InterruptedException {
-        process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+        jvm.sigkill();
+    }
+
+    /**
+     * Starts Pulse again in the same slot: the same settings (its instance id among them, so it fences the open
+     * transactions of the one before), address, port, state directory and log. The one before must be gone.
+     */
+    public void restart() throws IOException {
+        jvm.restart();
+        LOG.info("Started Pulse '{}' again (pid {}, {}:{})", name(), jvm.pid(), host, port);
     }
 
     @Override
     public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            sigkill();
-        }
+        jvm.close();
     }
 
-    /** The last lines of the log, for failure messages. */
-    public String tail() {
-        List<String> lines = output().lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** What to start: environment, system properties, heap, logging. */
+    /** What to start: environment, system properties, address and port, heap and JVM options, logging. */
     public static final class Builder {
 
         private final String name;
         private final Map<String, String> env = new LinkedHashMap<>();
         private final Map<String, String> properties = new LinkedHashMap<>();
         private String heap = "384m";
+        // A small JVM that starts quickly: the tests' Pulse serves a handful of records.
+        private List<String> jvmOptions = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+        private List<String> classpath;
         private String logbackConfiguration;
+        private Path logFile;
+        private String host = "127.0.0.1";
+        private int port;
 
         private Builder(String name) {
             this.name = name;
+            this.logFile = Path.of("target", "pulse-" + name + ".log");
         }
 
         /** An environment variable of the child (it inherits this JVM's environment besides). */
@@ -193,8 +236,45 @@ public final class PulseProcess implements AutoCloseable {
                 .property("redis.uri", TestServers.redis().uri());
         }
 
+        /** {@code -Xmx}; 384m unless set. */
         public Builder heap(String maxHeap) {
             heap = maxHeap;
+            return this;
+        }
+
+        /**
+         * JVM options besides the heap, in place of the default ones ({@code -XX:TieredStopAtLevel=1
+         * -XX:+UseSerialGC}, quick to start); an empty list runs the JVM's own defaults, as production does.
+         */
+        public Builder jvmOptions(List<String> options) {
+            jvmOptions = List.copyOf(options);
+            return this;
+        }
+
+        /** The class path; this JVM's (the test class path) unless set, for example to Pulse's runtime class path. */
+        public Builder classpath(List<String> entries) {
+            classpath = List.copyOf(entries);
+            return this;
+        }
+
+        /** Where stdout and stderr go; {@code target/pulse-<name>.log} unless set. */
+        public Builder logFile(Path file) {
+            logFile = file;
+            return this;
+        }
+
+        /**
+         * Binds the HTTP server to {@code address} ({@code MICRONAUT_SERVER_HOST}), for example {@code 127.0.0.2}
+         * to run several instances on one port, each on a loopback address of its own; 127.0.0.1 unless set.
+         */
+        public Builder host(String address) {
+            host = address;
+            return this;
+        }
+
+        /** The HTTP port ({@code MICRONAUT_SERVER_PORT}); 0, the default, takes one that is free on the address. */
+        public Builder port(int httpPort) {
+            port = httpPort;
             return this;
         }
 
@@ -218,42 +298,31 @@ public final class PulseProcess implements AutoCloseable {
         }
 
         /**
-         * Starts the child on a free HTTP port, with demo traffic off and the aggregates stream's state in a
-         * directory of its own (two processes cannot share one) unless set.
+         * Starts the child, without waiting for it, with demo traffic off and the aggregates stream's state in a
+         * directory of its own (two processes cannot share one), unless set.
          */
         public PulseProcess start() throws IOException {
-            int port = freePort();
+            int httpPort = port != 0 ? port : Ports.free(host);
             Map<String, String> settings = new LinkedHashMap<>();
-            settings.put("micronaut.server.port", Integer.toString(port));
             settings.put("pulse.demo.enabled", "false");
-            settings.put("kafka.streams.default.state.dir", Files.createTempDirectory("pulse-" + name + "-").toString());
+            if (!properties.containsKey("kafka.streams.default.state.dir")) {
+                settings.put("kafka.streams.default.state.dir",
+                    Files.createTempDirectory("pulse-" + name + "-").toString());
+            }
             settings.putAll(properties);
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx" + heap);
-            command.add("-XX:TieredStopAtLevel=1");
-            command.add("-XX:+UseSerialGC");
             if (logbackConfiguration != null) {
-                command.add("-Dlogback.configurationFile=" + logbackConfiguration);
+                settings.put("logback.configurationFile", logbackConfiguration);
             }
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
-            command.add("dev.pulse.Application");
-            Path log = Path.of("target", "pulse-" + name + ".log");
-            Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-            builder.environment().putAll(env);
-            Process process = builder.start();
-            LOG.info("Started Pulse '{}' (pid {}, port {}), log in {}", name, process.pid(), port, log);
-            return new PulseProcess(name, process, log, port);
-        }
-
-        private static int freePort() throws IOException {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                return socket.getLocalPort();
+            ChildJvm.Builder child = ChildJvm.builder(name, "dev.pulse.Application")
+                .heap(heap).jvmOptions(jvmOptions).logFile(logFile).properties(settings);
+            if (classpath != null) {
+                child.classpath(classpath);
             }
+            env.forEach(child::env);
+            child.env("MICRONAUT_SERVER_HOST", host).env("MICRONAUT_SERVER_PORT", Integer.toString(httpPort));
+            ChildJvm jvm = child.start();
+            LOG.info("Started Pulse '{}' (pid {}, {}:{}), log in {}", name, jvm.pid(), host, httpPort, logFile);
+            return new PulseProcess(jvm, host, httpPort);
         }
     }
 }
