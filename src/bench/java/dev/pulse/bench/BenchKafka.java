@@ -1,9 +1,9 @@
 package dev.pulse.bench;
 
+import dev.pulse.testkit.TestTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -12,11 +12,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -25,8 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
-import static org.awaitility.Awaitility.await;
 
 /** The driver's Kafka plumbing: topics, offsets, and its own producers and consumers. */
 final class BenchKafka implements AutoCloseable {
@@ -46,32 +42,7 @@ final class BenchKafka implements AutoCloseable {
     }
 
     void createTopics(Collection<String> names, Set<String> compacted, int partitions) throws Exception {
-        List<NewTopic> topics = new ArrayList<>();
-        for (String name : names) {
-            NewTopic topic = new NewTopic(name, partitions, (short) 1);
-            if (compacted.contains(name)) {
-                topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            }
-            topics.add(topic);
-        }
-        admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
-        awaitLeaders(names);
-    }
-
-    /**
-     * Waits until every partition of the topics answers a ListOffsets at its leader: a new topic's leader is in the
-     * metadata a little before the broker serves it, and producing in between draws NOT_LEADER_OR_FOLLOWER retries.
-     */
-    private void awaitLeaders(Collection<String> names) throws Exception {
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (String name : names) {
-            for (TopicPartition tp : partitions(name)) {
-                request.put(tp, OffsetSpec.latest());
-            }
-        }
-        await("the leaders of " + names + " serving").atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO)
-            .pollInterval(Duration.ofMillis(200)).ignoreException(ExecutionException.class)
-            .until(() -> admin.listOffsets(request).all().get(10, TimeUnit.SECONDS) != null);
+        TestTopics.create(admin, names, partitions, compacted);
     }
 
     List<TopicPartition> partitions(String topic) throws Exception {

@@ -47,7 +47,7 @@ class BrokerRestartDrill {
                 load.start(rate);
                 long pid = stack.pulse.pid();
                 try {
-                    Thread.sleep(10_000);
+                    load.runFor(Duration.ofSeconds(10));
                     assertEquals(List.of(), load.failures(), "the drill's producer lost nothing");
                     stack.awaitMore(Topics.OUTPUT_TOPIC, 0, Duration.ofMinutes(2));
                     report.put("records sent at the stop", load.sent());
@@ -61,7 +61,7 @@ class BrokerRestartDrill {
                     long downUntil = stopped + down.toNanos();
                     while (System.nanoTime() < downUntil) {
                         readinessWhileDown.add(readinessStatus(stack));
-                        Thread.sleep(500);
+                        Thread.sleep(500); // the probe's pace, for as long as the broker stays away
                     }
                     int committedBefore = stack.tail.count(Topics.OUTPUT_TOPIC);
                     long restarting = System.nanoTime();
@@ -78,7 +78,7 @@ class BrokerRestartDrill {
                         DrillReport.seconds(flowing - stopping));
                     assertTrue(readinessWhileDown.contains("DOWN"), "readiness went DOWN while the broker was away: "
                         + readinessWhileDown);
-                    Thread.sleep(10_000);
+                    load.runFor(Duration.ofSeconds(10));
                 } finally {
                     load.stop();
                 }

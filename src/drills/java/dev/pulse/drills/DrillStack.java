@@ -1,7 +1,9 @@
 package dev.pulse.drills;
 
+import dev.pulse.kafka.Topics;
 import dev.pulse.testkit.EmbeddedKafka;
 import dev.pulse.testkit.EmbeddedRedis;
+import dev.pulse.testkit.KafkaTestClient;
 import dev.pulse.testkit.PulseProcess;
 
 import io.lettuce.core.RedisClient;
@@ -10,6 +12,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +31,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,6 +55,7 @@ final class DrillStack implements AutoCloseable {
     final Duration pulseStartup;
     final PulseProcess pulse;
     KafkaProducer<byte[], byte[]> producer;
+    KafkaTestClient kafka;
     OutputTail tail;
     OutputCheck check;
     private RedisClient redisClient;
@@ -112,6 +118,7 @@ final class DrillStack implements AutoCloseable {
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 600_000,
                 ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024),
                 new ByteArraySerializer(), new ByteArraySerializer());
+            stack.kafka = new KafkaTestClient(broker.bootstrapServers());
             stack.tail = new OutputTail(broker.bootstrapServers(), OutputCheck.TOPICS);
             stack.check = new OutputCheck(stack.tail, stack.expected, stack::redisGet);
             return stack;
@@ -131,25 +138,33 @@ final class DrillStack implements AutoCloseable {
     }
 
     /**
-     * Waits until every output matches what was sent, then {@code quiet} longer (anything more would be a duplicate
-     * or a late surprise), and returns the differences that remain (empty when all match).
+     * Waits until every output matches what was sent and returns the differences that remain (empty when all match).
+     * Once they match, anything more would be a duplicate or a late surprise: it waits until every consumer group of
+     * Pulse has committed the drill's input to the end (outputs commit with the offsets they came from), lets the
+     * reader catch up with the outputs' end offsets, and compares again.
      */
-    Map<String, List<String>> awaitOutputs(Duration timeout, Duration quiet) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, List<String>> differences = check.differences(true);
-        long read = recordsRead();
-        long lastNews = System.nanoTime();
-        // Gives up early once nothing new has arrived for a minute: what is missing then is not coming.
-        while (!empty(differences) && System.nanoTime() < deadline && System.nanoTime() - lastNews < 60e9) {
-            Thread.sleep(2000);
-            differences = check.differences(true);
-            long now = recordsRead();
-            if (now != read) {
-                read = now;
-                lastNews = System.nanoTime();
-            }
+    Map<String, List<String>> awaitOutputs(Duration timeout) throws Exception {
+        long[] read = {recordsRead()};
+        long[] lastNews = {System.nanoTime()};
+        try {
+            // Gives up early once nothing new has arrived for a minute: what is missing then is not coming.
+            Awaitility.await("every output as expected").atMost(timeout).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofSeconds(2))
+                .until(() -> {
+                    long now = recordsRead();
+                    if (now != read[0]) {
+                        read[0] = now;
+                        lastNews[0] = System.nanoTime();
+                    }
+                    return empty(check.differences(true)) || System.nanoTime() - lastNews[0] > 60e9;
+                });
+        } catch (ConditionTimeoutException late) {
+            // the differences say what is missing
         }
-        Thread.sleep(quiet.toMillis());
+        if (empty(check.differences(true))) {
+            kafka.awaitConsumedByEveryGroup(Topics.INPUTS, Duration.ofMinutes(2));
+            tail.awaitEnd(Duration.ofMinutes(1));
+        }
         return check.differences(true);
     }
 
@@ -162,7 +177,7 @@ final class DrillStack implements AutoCloseable {
     void assertEverythingArrivedOnce(DrillReport report, Load load, long loadEnd) throws Exception {
         report.put("records sent", load.sent()).put("valid", load.goodAcked()).put("invalid", load.badAcked());
         assertEquals(List.of(), load.failures(), "the drill's own producer lost nothing");
-        Map<String, List<String>> differences = awaitOutputs(Duration.ofMinutes(4), Duration.ofSeconds(5));
+        Map<String, List<String>> differences = awaitOutputs(Duration.ofMinutes(4));
         report.put("drained after", DrillReport.seconds(System.nanoTime() - loadEnd));
         report.put("outputs expected", expected.sizes());
         report.put("output records read", check.checked());
@@ -175,27 +190,24 @@ final class DrillStack implements AutoCloseable {
     }
 
     /** Waits until {@code topic} has more than {@code count} committed records; returns when ({@link System#nanoTime()}). */
-    long awaitMore(String topic, int count, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (tail.count(topic) <= count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(topic + " did not grow past " + count + " records within " + timeout
-                    + "; Pulse's last lines:\n" + pulse.logTail(40));
-            }
-            Thread.sleep(100);
+    long awaitMore(String topic, int count, Duration timeout) {
+        try {
+            Awaitility.await(topic + " growing past " + count).atMost(timeout).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100)).until(() -> tail.count(topic) > count);
+        } catch (ConditionTimeoutException late) {
+            throw new AssertionError(topic + " did not grow past " + count + " records within " + timeout
+                + "; Pulse's last lines:\n" + pulse.logTail(40));
         }
         return System.nanoTime();
     }
 
     /** Waits until {@code condition} holds; returns when ({@link System#nanoTime()}). */
-    static long await(String what, java.util.function.BooleanSupplier condition, Duration timeout)
-        throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": not within " + timeout);
-            }
-            Thread.sleep(250);
+    static long await(String what, BooleanSupplier condition, Duration timeout) {
+        try {
+            Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(250))
+                .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException late) {
+            throw new AssertionError(what + ": not within " + timeout);
         }
         return System.nanoTime();
     }
@@ -319,6 +331,9 @@ final class DrillStack implements AutoCloseable {
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
+        }
+        if (kafka != null) {
+            kafka.close();
         }
         if (redisConnection != null) {
             redisConnection.close();

@@ -53,7 +53,7 @@ class KillDrill {
                 report.put("kill moments", killFigures);
                 try {
                     for (int kill = 1; kill <= kills; kill++) {
-                        Thread.sleep(4000 + random.nextInt(8000));
+                        load.runFor(Duration.ofMillis(4000 + random.nextInt(8000))); // a random moment
                         assertEquals(List.of(), load.failures(), "the drill's producer lost nothing");
                         int outputsAtKill = stack.tail.count(Topics.OUTPUT_TOPIC);
                         long sentAtKill = load.sent();
@@ -77,7 +77,7 @@ class KillDrill {
                         figures.put("outputs again after (s)", DrillReport.seconds(resumed - killed));
                         assertTrue(load.sent() > sentAtKill, "records kept streaming in while Pulse was down");
                     }
-                    Thread.sleep(5000);
+                    load.runFor(Duration.ofSeconds(5));
                 } finally {
                     load.stop();
                 }

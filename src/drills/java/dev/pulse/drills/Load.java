@@ -5,6 +5,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,10 +54,18 @@ final class Load {
                 while (steps.get() < due && running) {
                     sendStep();
                 }
-                sleep(5);
+                sleep(5); // the pace: steps go out as they fall due, checked every 5 ms
             }
         }, "drill-load-" + traffic.tag());
         thread.start();
+    }
+
+    /**
+     * Lets the load run on for {@code length} while the drill does nothing else: the drill's schedule (how long the
+     * load goes before a fault, between faults and after the last), not a wait for anything to happen.
+     */
+    void runFor(Duration length) throws InterruptedException {
+        Thread.sleep(length.toMillis());
     }
 
     /** Stops sending and waits until the broker has acknowledged everything sent. */

@@ -17,7 +17,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reads output topics from the beginning, as a {@code read_committed} client outside Pulse does, on a thread of its
@@ -34,6 +38,13 @@ final class OutputTail implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
+    private volatile EndRequest endRequest;
+
+    /** A caller waiting until the reader is at the end offsets the topics had when it asked. */
+    private static final class EndRequest {
+        final CompletableFuture<Void> reached = new CompletableFuture<>();
+        Map<TopicPartition, Long> ends;
+    }
 
     OutputTail(String bootstrapServers, Collection<String> topics) {
         consumer = new KafkaConsumer<>(Map.of(
@@ -79,6 +90,16 @@ final class OutputTail implements AutoCloseable {
                         list.add(out);
                     }
                 }
+                EndRequest request = endRequest;
+                if (request != null) {
+                    if (request.ends == null) {
+                        request.ends = consumer.endOffsets(consumer.assignment()); // read_committed: last stable offsets
+                    }
+                    if (request.ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                        endRequest = null;
+                        request.reached.complete(null);
+                    }
+                }
             }
         } catch (WakeupException stopping) {
             // closed
@@ -97,6 +118,21 @@ final class OutputTail implements AutoCloseable {
         List<Out> list = seen.get(topic);
         synchronized (list) {
             return new ArrayList<>(list);
+        }
+    }
+
+    /**
+     * Waits until the reader has read every topic to the end offsets they have now (for a {@code read_committed}
+     * reader, the last stable offsets): then it has seen everything committed so far.
+     */
+    void awaitEnd(Duration timeout) throws InterruptedException, ExecutionException {
+        EndRequest request = new EndRequest();
+        endRequest = request;
+        try {
+            request.reached.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException late) {
+            throw new AssertionError("the output reader did not reach the end offsets " + request.ends + " within "
+                + timeout + (failure == null ? "" : "; it failed: " + failure));
         }
     }
 

@@ -5,12 +5,8 @@ import dev.pulse.testkit.IsolatedTopics;
 import dev.pulse.testkit.KafkaTestClient.Received;
 import dev.pulse.testkit.KafkaTestClient;
 import dev.pulse.testkit.PulseProcess;
-import dev.pulse.testkit.TestServers;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -25,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
@@ -75,13 +70,12 @@ class ExactlyOnceCrashIntegrationTest {
     }
 
     private void killMidStream(boolean twoInstances) throws Exception {
-        String bootstrap = TestServers.kafkaBootstrapServers();
-        createTopics(bootstrap);
         List<String[]> stream = stream(); // {topic, key, value}
         int valid = RECORDS - (RECORDS + BAD_EVERY - 1) / BAD_EVERY;
         int bad = RECORDS - valid;
 
-        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+        try (KafkaTestClient kafka = KafkaTestClient.forTestBroker()) {
+            kafka.createTopics(topics.listenerTopics(), 3);
             AtomicInteger sent = new AtomicInteger();
             for (int i = 0; i < 200; i++) {
                 send(kafka, stream.get(sent.getAndIncrement()));
@@ -94,11 +88,15 @@ class ExactlyOnceCrashIntegrationTest {
             assertTrue(kafka.read(topics.name(Topics.OUTPUT_TOPIC), 1, Duration.ofSeconds(120)).size() >= 1,
                 "the first instance started");
             Thread producer = new Thread(() -> {
-                while (sent.get() < stream.size()) {
-                    for (int i = 0; i < 20 && sent.get() < stream.size(); i++) {
-                        send(kafka, stream.get(sent.getAndIncrement()));
+                try {
+                    while (sent.get() < stream.size()) {
+                        for (int i = 0; i < 20 && sent.get() < stream.size(); i++) {
+                            send(kafka, stream.get(sent.getAndIncrement()));
+                        }
+                        Thread.sleep(30); // the load's pace: 20 records, then a pause
                     }
-                    sleep(30);
+                } catch (InterruptedException stopped) {
+                    Thread.currentThread().interrupt();
                 }
             }, "crash-test-producer");
             producer.start();
@@ -117,14 +115,17 @@ class ExactlyOnceCrashIntegrationTest {
                 start("second", true);
             }
 
-            List<Received> outputs = kafka.read(topics.name(Topics.OUTPUT_TOPIC), valid, Duration.ofSeconds(240));
-            List<Received> letters = kafka.read(topics.name(Topics.DEAD_LETTER_QUEUE), bad, Duration.ofSeconds(60));
             int expectedAlerts = DEVICES * CYCLES * 2;
-            List<Received> alerts = kafka.read(topics.name(Topics.TEMPERATURE_ALERTS), expectedAlerts, Duration.ofSeconds(60));
-            sleep(3000); // anything more would be a duplicate: give it time to show
-            outputs = kafka.readUntil(topics.name(Topics.OUTPUT_TOPIC), r -> r.size() > valid, Duration.ofSeconds(3));
-            letters = kafka.readUntil(topics.name(Topics.DEAD_LETTER_QUEUE), r -> r.size() > bad, Duration.ofSeconds(3));
-            alerts = kafka.readUntil(topics.name(Topics.TEMPERATURE_ALERTS), r -> r.size() > expectedAlerts, Duration.ofSeconds(3));
+            kafka.read(topics.name(Topics.OUTPUT_TOPIC), valid, Duration.ofSeconds(240));
+            kafka.read(topics.name(Topics.DEAD_LETTER_QUEUE), bad, Duration.ofSeconds(60));
+            kafka.read(topics.name(Topics.TEMPERATURE_ALERTS), expectedAlerts, Duration.ofSeconds(60));
+            // Anything more would be a duplicate: once both listeners have committed all their input, every output of
+            // it is committed too, so reading to the end offsets sees all there will be.
+            kafka.awaitConsumed(topics.group("transform"), topics.name(Topics.INPUT_TOPIC), Duration.ofSeconds(120));
+            kafka.awaitConsumed(topics.group("sensor"), topics.name(Topics.REAL_TIME_DATA), Duration.ofSeconds(120));
+            List<Received> outputs = kafka.readToEnd(topics.name(Topics.OUTPUT_TOPIC));
+            List<Received> letters = kafka.readToEnd(topics.name(Topics.DEAD_LETTER_QUEUE));
+            List<Received> alerts = kafka.readToEnd(topics.name(Topics.TEMPERATURE_ALERTS));
 
             Map<Integer, Long> outputsPerId = outputs.stream()
                 .collect(Collectors.groupingBy(r -> ((Number) map(r.value()).get("id")).intValue(), TreeMap::new, Collectors.counting()));
@@ -204,17 +205,6 @@ class ExactlyOnceCrashIntegrationTest {
         return process;
     }
 
-    private void createTopics(String bootstrap) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            List<NewTopic> created = new ArrayList<>();
-            for (String topic : topics.properties().entrySet().stream().filter(e -> e.getKey().startsWith("pulse.topics."))
-                .map(Map.Entry::getValue).toList()) {
-                created.add(new NewTopic(topic, 3, (short) 1));
-            }
-            admin.createTopics(created).all().get(60, TimeUnit.SECONDS);
-        }
-    }
-
     private static void send(KafkaTestClient kafka, String[] record) {
         kafka.send(record[0], record[1].getBytes(StandardCharsets.UTF_8), record[2].getBytes(StandardCharsets.UTF_8), null);
     }
@@ -225,14 +215,6 @@ class ExactlyOnceCrashIntegrationTest {
             return JSON.readValue(value, Map.class);
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + value, e);
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
