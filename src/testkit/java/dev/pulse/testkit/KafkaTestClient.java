@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
 
@@ -190,8 +191,9 @@ public final class KafkaTestClient implements AutoCloseable {
     }
 
     /**
-     * Waits until every consumer group that has committed offsets on any of {@code topics} has committed all their
-     * partitions up to their end offsets as of now (for a broker whose groups are all the application's).
+     * Waits until every consumer group that has committed offsets on any of {@code topics} has committed every
+     * partition of the ones it reads up to their end offsets as of now (for a broker whose groups are all the
+     * application's).
      */
     public void awaitConsumedByEveryGroup(Collection<String> topics, Duration timeout) throws Exception {
         List<TopicPartition> partitions = new ArrayList<>();
@@ -203,9 +205,11 @@ public final class KafkaTestClient implements AutoCloseable {
             Map<String, String> behind = new TreeMap<>();
             for (var group : admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS)) {
                 Map<TopicPartition, Long> committed = committed(group.groupId());
-                if (committed.keySet().stream().anyMatch(ends::containsKey)) {
-                    behind(committed, ends).forEach((partition, where) -> behind.put(group.groupId() + " " + partition, where));
-                }
+                Set<String> reads = committed.keySet().stream().filter(ends::containsKey).map(TopicPartition::topic)
+                    .collect(Collectors.toSet());
+                Map<TopicPartition, Long> itsEnds = new HashMap<>(ends);
+                itsEnds.keySet().removeIf(partition -> !reads.contains(partition.topic()));
+                behind(committed, itsEnds).forEach((partition, where) -> behind.put(group.groupId() + " " + partition, where));
             }
             return behind;
         });
