@@ -59,14 +59,6 @@ public final class ChildJvm implements AutoCloseable {
         return settings.logFile;
     }
 
-    /** The JVM options it runs with, heap included. */
-    public List<String> jvmOptions() {
-        List<String> options = new ArrayList<>();
-        options.add("-Xmx" + settings.heap);
-        options.addAll(settings.jvmOptions);
-        return options;
-    }
-
     /** Everything written to the log so far; empty when there is no log yet. */
     public String output() {
         try {

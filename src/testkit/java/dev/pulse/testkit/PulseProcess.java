@@ -83,7 +83,7 @@ public final class PulseProcess implements AutoCloseable {
         return jvm.log();
     }
 
-    /** The child JVM underneath, for its JVM options and process. */
+    /** The child JVM underneath. */
     public ChildJvm jvm() {
         return jvm;
     }
