@@ -78,7 +78,10 @@ public class TransactionalBatchRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalBatchRunner.class);
 
-    /** Processes one partition's records of a batch; returns every record to publish for them, in order. Throws only for transient failures. */
+    /**
+     * Processes one partition's records of a batch; returns every record to publish for them, in order. Throws only
+     * for transient failures.
+     */
     @FunctionalInterface
     public interface BatchProcessor {
         List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) throws Exception;
