@@ -121,8 +121,9 @@ class TransactionalBatchRunnerIntegrationTest {
         zombie.run("l", zombieConsumer, zombieBatch, TransactionalBatchRunnerIntegrationTest::echo);
         owner.run("l", ownerConsumer, ownerBatch, TransactionalBatchRunnerIntegrationTest::echo);
 
-        String problem = zombieHealth.problems(Duration.ZERO).get("l");
-        assertTrue(problem != null && (problem.contains("Fenced") || problem.contains("Epoch")), String.valueOf(problem));
+        // How the fenced zombie fails varies (fenced at the send; or, if the client's fatal error races its
+        // AddOffsetsToTxn, a timeout after max.block.ms), what it commits does not.
+        assertTrue(zombieHealth.problems(Duration.ZERO).containsKey("l"), "the zombie's batch failed");
         assertEquals(Set.of(), zombie.producing("l"), "the fenced producer is closed");
         assertEquals(expectedOutputs(1, 10), readCommitted(output).stream().map(r -> text(r.value())).sorted().toList(),
             "the owner's outputs, once");
@@ -155,7 +156,8 @@ class TransactionalBatchRunnerIntegrationTest {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
-            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs),
+            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs,
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
             new ByteArraySerializer(), new ByteArraySerializer());
         clients.add(() -> producer.close(Duration.ZERO));
         return producer;
