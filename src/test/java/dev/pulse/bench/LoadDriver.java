@@ -574,7 +574,6 @@ public final class LoadDriver {
         props.put("redis.uri", redisUri);
         props.put("micronaut.server.port", Integer.toString(pulsePort));
         props.put("pulse.demo.enabled", "false");
-        props.put("pulse.listeners.instance-id", "bench-" + runId);
         for (String t : concat(Topics.INPUTS, Topics.OUTPUTS)) {
             props.put("pulse.topics." + t, topic(t));
         }
