@@ -31,6 +31,7 @@ locals {
       PULSE_DEMO_ENABLED             = tostring(var.pulse_demo_enabled)
       PULSE_KAFKA_REPLICATION_FACTOR = tostring(var.kafka_replication_factor)
       PULSE_KAFKA_PARTITIONS         = tostring(var.kafka_partitions)
+      PULSE_REDIS_PREFIX             = var.redis_prefix
     },
     local.kafka_environment,
     var.extra_environment,
@@ -38,7 +39,7 @@ locals {
 
   # --- secrets: logical name => environment variable of the container ---
   secret_env = merge(
-    { "api-key" = "PULSE_API_KEY", "redis-uri" = "REDIS_URI" },
+    { "api-key" = "PULSE_API_KEY", "cluster-secret" = "PULSE_CLUSTER_SECRET", "redis-uri" = "REDIS_URI" },
     local.scram ? { "kafka-sasl-jaas-config" = "KAFKA_SASL_JAAS_CONFIG" } : {},
   )
 
@@ -48,6 +49,7 @@ locals {
 
   secret_values = {
     "api-key"                = var.api_key
+    "cluster-secret"         = var.cluster_secret
     "redis-uri"              = local.redis_uri
     "kafka-sasl-jaas-config" = local.kafka_sasl_jaas_config
   }
@@ -55,6 +57,7 @@ locals {
   # Secrets whose value comes from these variables; the others are created empty and filled by hand.
   managed_secrets = toset(compact([
     nonsensitive(var.api_key != null) ? "api-key" : "",
+    nonsensitive(var.cluster_secret != null) ? "cluster-secret" : "",
     var.create_redis || nonsensitive(var.redis_uri != null) ? "redis-uri" : "",
     local.scram && var.kafka_sasl_username != null && nonsensitive(var.kafka_sasl_password != null) ? "kafka-sasl-jaas-config" : "",
   ]))
@@ -96,15 +99,31 @@ locals {
     ]
   }) } : {}
 
-  # --- metrics for lag scaling and alarms (MSK only: AWS/Kafka) ---
-  lag_metrics = local.msk_cluster_name == null ? [] : [
-    for topic in var.lag_topics : {
-      namespace   = "AWS/Kafka"
-      metric_name = "SumOffsetLag"
-      stat        = "Maximum"
-      dimensions  = { "Cluster Name" = local.msk_cluster_name, "Consumer Group" = var.kafka_consumer_group, "Topic" = topic }
-    }
-  ]
+  # --- consumer groups, read from the application's own configuration ---
+  # The Kafka Streams application id and each listener's group id (pulse.listeners.<name>.group-id),
+  # as the container will resolve them: a value given in extra_environment wins, as it does in Pulse.
+  application  = yamldecode(file("${path.module}/../src/main/resources/application.yml"))
+  listener_ids = { for name, listener in local.application.pulse.listeners : name => listener["group-id"] if can(listener["group-id"]) }
+  # "${PULSE_STREAMS_APPLICATION_ID:pulse-aggregates}": the variable that overrides it, and its default.
+  streams_id = regex("^\\$\\{(\\w+):([^}]+)\\}$", local.application.kafka.streams.default["application.id"])
+  consumer_groups = merge(
+    { streams = lookup(var.extra_environment, local.streams_id[0], local.streams_id[1]) },
+    { for name, id in local.listener_ids : name => lookup(var.extra_environment, "PULSE_LISTENERS_${upper(replace(name, "-", "_"))}_GROUP_ID", id) },
+  )
+
+  # --- metrics for lag scaling (MSK only: AWS/Kafka) ---
+  # MSK publishes SumOffsetLag per (Cluster Name, Consumer Group, Topic); a group's lag is the sum
+  # over the topics it reads. The alarms query every topic of a group instead (modules/alarms).
+  lag_metrics = local.msk_cluster_name == null ? {} : {
+    for name, group in local.consumer_groups : group => [
+      for topic in lookup(var.lag_scaling_topics, name, []) : {
+        namespace   = "AWS/Kafka"
+        metric_name = "SumOffsetLag"
+        stat        = "Maximum"
+        dimensions  = { "Cluster Name" = local.msk_cluster_name, "Consumer Group" = group, "Topic" = topic }
+      }
+    ] if length(lookup(var.lag_scaling_topics, name, [])) > 0
+  }
 
   # MessagesInPerSec per topic is published per broker (PER_TOPIC_PER_BROKER); MSK broker IDs are 1..n.
   dlq_metrics = local.msk_cluster_name == null ? [] : [
@@ -253,7 +272,8 @@ module "alarms" {
   ecs_cluster_name        = module.ecs_service.cluster_name
   ecs_service_name        = module.ecs_service.service_name
   min_running_tasks       = var.min_count
-  lag_metrics             = local.lag_metrics
+  lag_cluster_name        = local.msk_cluster_name
+  lag_consumer_groups     = sort(values(local.consumer_groups))
   lag_threshold           = var.lag_alarm_threshold
   dlq_metrics             = local.dlq_metrics
   dlq_threshold           = var.dlq_alarm_threshold

@@ -101,7 +101,7 @@ variable "cpu_target" {
 }
 
 variable "lag_target_per_task" {
-  description = "Consumer lag (records) per running task the lag policy keeps the service at."
+  description = "Lag (records) per running task that each consumer group's lag policy keeps the service at."
   type        = number
   default     = 1000
 }
@@ -113,9 +113,25 @@ variable "pulse_demo_enabled" {
 }
 
 variable "extra_environment" {
-  description = "More plain environment variables for the container (e.g. JAVA_OPTS, business settings); they win over the defaults."
+  description = "More plain environment variables for the container (e.g. JAVA_OPTS, business settings); they win over the defaults. Every task gets the same values: nothing here may name one task."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = !contains(keys(var.extra_environment), "PULSE_ADVERTISED_HOST")
+    error_message = "Do not set PULSE_ADVERTISED_HOST: every task would advertise the same address; Pulse finds each task's own in the ECS task metadata."
+  }
+}
+
+variable "redis_prefix" {
+  description = "PULSE_REDIS_PREFIX: first part of every Redis key Pulse writes. Give each environment its own when several share one Redis."
+  type        = string
+  default     = "pulse"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]*$", var.redis_prefix))
+    error_message = "redis_prefix must start with a letter or digit and hold letters, digits, '.', '_' and '-' only."
+  }
 }
 
 variable "alb_ingress_cidrs" {
@@ -146,6 +162,13 @@ variable "enable_execute_command" {
 
 variable "api_key" {
   description = "PULSE_API_KEY (clients send it as X-API-Key). Null: create the secret empty and put the value yourself (see README)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "cluster_secret" {
+  description = "PULSE_CLUSTER_SECRET: the tasks sign the requests they forward to each other with it (Pulse falls back to the API key without it). Null: create the secret empty and put the value yourself (see README)."
   type        = string
   default     = null
   sensitive   = true
@@ -276,16 +299,22 @@ variable "kafka_partitions" {
   default     = 6
 }
 
-variable "kafka_consumer_group" {
-  description = "Consumer group (Kafka Streams application.id) whose lag drives scaling and alarms."
-  type        = string
-  default     = "pulse"
-}
+variable "lag_scaling_topics" {
+  description = "Input topics whose lag drives scaling, per consumer: \"streams\" (the Kafka Streams application, kafka.streams.default) and each listener named under pulse.listeners in src/main/resources/application.yml (their group ids come from there). Up to 9 topics each; a consumer left out gets a lag alarm but no lag scaling. Rename topics here too when you rename them with PULSE_TOPICS_*."
+  type        = map(list(string))
+  default = {
+    streams    = ["word-counts", "real-time-data", "input-topic", "user-events", "user-clicks", "purchases", "user-profiles"]
+    transform  = ["input-topic"]
+    sensor     = ["real-time-data"]
+    thresholds = ["device-thresholds"]
+    fraud      = ["transactions"]
+    catalog    = ["product-catalog"]
+  }
 
-variable "lag_topics" {
-  description = "Input topics whose consumer lag is summed for scaling and alarms (at most 9)."
-  type        = list(string)
-  default     = ["word-counts", "real-time-data", "input-topic", "user-events", "user-clicks", "purchases", "transactions"]
+  validation {
+    condition     = alltrue([for topics in values(var.lag_scaling_topics) : length(topics) <= 9])
+    error_message = "At most 9 topics per consumer (CloudWatch metric math limit with the task-count metric)."
+  }
 }
 
 variable "dlq_topic" {
@@ -354,7 +383,7 @@ variable "alarm_email" {
 }
 
 variable "lag_alarm_threshold" {
-  description = "Total consumer lag (records) that raises the lag alarm."
+  description = "Lag of one consumer group (records, summed over its topics) that raises that group's lag alarm."
   type        = number
   default     = 10000
 }

@@ -57,10 +57,15 @@ variables {
     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse-test/api-key-AbCdEf",
     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulse-test/redis-uri-GhIjKl",
   ]
-  lag_metrics = [
-    { namespace = "AWS/Kafka", metric_name = "SumOffsetLag", dimensions = { "Cluster Name" = "pulse-test", "Consumer Group" = "pulse", "Topic" = "input-topic" } },
-    { namespace = "AWS/Kafka", metric_name = "SumOffsetLag", dimensions = { "Cluster Name" = "pulse-test", "Consumer Group" = "pulse", "Topic" = "user-events" } },
-  ]
+  lag_metrics = {
+    "pulse-aggregates" = [
+      { namespace = "AWS/Kafka", metric_name = "SumOffsetLag", dimensions = { "Cluster Name" = "pulse-test", "Consumer Group" = "pulse-aggregates", "Topic" = "input-topic" } },
+      { namespace = "AWS/Kafka", metric_name = "SumOffsetLag", dimensions = { "Cluster Name" = "pulse-test", "Consumer Group" = "pulse-aggregates", "Topic" = "user-events" } },
+    ]
+    "pulse-fraud-alerts" = [
+      { namespace = "AWS/Kafka", metric_name = "SumOffsetLag", dimensions = { "Cluster Name" = "pulse-test", "Consumer Group" = "pulse-fraud-alerts", "Topic" = "transactions" } },
+    ]
+  }
 }
 
 run "scales_on_cpu_and_on_consumer_lag_per_task" {
@@ -98,34 +103,44 @@ run "scales_on_cpu_and_on_consumer_lag_per_task" {
   }
 
   assert {
-    condition     = aws_appautoscaling_policy.lag[0].policy_type == "TargetTrackingScaling" && aws_appautoscaling_policy.lag[0].target_tracking_scaling_policy_configuration[0].target_value == 500
-    error_message = "Lag policy must track lag_target_per_task."
+    condition     = keys(aws_appautoscaling_policy.lag) == ["pulse-aggregates", "pulse-fraud-alerts"] && aws_appautoscaling_policy.lag["pulse-fraud-alerts"].name == "pulse-test-lag-pulse-fraud-alerts"
+    error_message = "There must be one lag policy per consumer group, named after it."
   }
 
   assert {
-    condition = one([
-      for m in aws_appautoscaling_policy.lag[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics :
-      m.expression if m.return_data
-    ]) == "SUM([lag0, lag1]) / FILL(tasks, 1)"
-    error_message = "Lag policy must track the summed lag divided by the running tasks."
+    condition = alltrue([
+      for p in aws_appautoscaling_policy.lag : p.policy_type == "TargetTrackingScaling" && p.target_tracking_scaling_policy_configuration[0].target_value == 500
+    ])
+    error_message = "Each lag policy must track lag_target_per_task."
+  }
+
+  assert {
+    condition = {
+      for group, p in aws_appautoscaling_policy.lag : group => one([
+        for m in p.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : m.expression if m.return_data
+      ])
+    } == { "pulse-aggregates" = "SUM([lag0, lag1]) / FILL(tasks, 1)", "pulse-fraud-alerts" = "SUM([lag0]) / FILL(tasks, 1)" }
+    error_message = "Each lag policy must track its group's summed lag divided by the running tasks."
   }
 
   assert {
     condition = toset(flatten([
-      for m in aws_appautoscaling_policy.lag[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : [
+      for m in aws_appautoscaling_policy.lag["pulse-aggregates"].target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : [
         for s in m.metric_stat : "${m.id}:${s.metric[0].namespace}/${s.metric[0].metric_name}"
       ]
     ])) == toset(["lag0:AWS/Kafka/SumOffsetLag", "lag1:AWS/Kafka/SumOffsetLag", "tasks:ECS/ContainerInsights/RunningTaskCount"])
-    error_message = "Lag policy must read SumOffsetLag per topic and the running task count."
+    error_message = "A lag policy must read SumOffsetLag per topic and the running task count."
   }
 
   assert {
-    condition = anytrue([
-      for m in aws_appautoscaling_policy.lag[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : anytrue([
-        for s in m.metric_stat : contains([for d in s.metric[0].dimensions : "${d.name}=${d.value}"], "Consumer Group=pulse")
-      ])
-    ])
-    error_message = "Lag metrics must be those of Pulse's consumer group."
+    condition = alltrue(flatten([
+      for group, p in aws_appautoscaling_policy.lag : [
+        for m in p.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : [
+          for s in m.metric_stat : contains([for d in s.metric[0].dimensions : "${d.name}=${d.value}"], "Consumer Group=${group}") if m.id != "tasks"
+        ]
+      ]
+    ]))
+    error_message = "A lag policy must read the lag of its own consumer group only."
   }
 }
 
@@ -137,7 +152,7 @@ run "no_lag_metrics_means_cpu_scaling_only" {
   command = plan
 
   variables {
-    lag_metrics = []
+    lag_metrics = {}
   }
 
   assert {
@@ -192,7 +207,7 @@ run "roles_have_least_privilege" {
   }
 }
 
-run "alb_checks_readiness_and_only_the_alb_reaches_tasks" {
+run "alb_and_container_check_liveness_and_only_the_alb_reaches_tasks" {
   module {
     source = "./modules/ecs-service"
   }
@@ -200,8 +215,13 @@ run "alb_checks_readiness_and_only_the_alb_reaches_tasks" {
   command = apply
 
   assert {
-    condition     = aws_lb_target_group.this.health_check[0].path == "/health/readiness" && aws_lb_target_group.this.target_type == "ip" && aws_lb_target_group.this.port == 8080
-    error_message = "The target group must check /health/readiness on the tasks' port 8080."
+    condition     = aws_lb_target_group.this.health_check[0].path == "/health/liveness" && aws_lb_target_group.this.target_type == "ip" && aws_lb_target_group.this.port == 8080
+    error_message = "The target group must check /health/liveness on the tasks' port 8080, got ${aws_lb_target_group.this.health_check[0].path}: readiness reports Redis, and a Redis outage would take every target out of service."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command[0] == "CMD" && endswith(join(" ", jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command), " HealthCheck http://127.0.0.1:8080/health/liveness")
+    error_message = "The container health check must probe http://127.0.0.1:8080/health/liveness, got ${jsonencode(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command)}."
   }
 
   assert {

@@ -1,5 +1,5 @@
 # Plans and applies the root module against a mocked AWS provider (no credentials, no AWS calls)
-# and checks what ECS will run: image, port, environment, secrets, health checks and scaling.
+# and checks what ECS will run: image, port, environment, secrets, health checks and alarms.
 # Run from infra/: terraform init -backend=false && terraform test
 
 mock_provider "aws" {
@@ -90,6 +90,7 @@ variables {
   private_subnet_ids  = ["subnet-priv-a", "subnet-priv-b", "subnet-priv-c"]
   image_tag           = "1.4.2"
   api_key             = "test-api-key-not-a-secret"
+  cluster_secret      = "test-cluster-secret-not-a-secret"
   kafka_sasl_username = "pulse"
   kafka_sasl_password = "scram-password-for-tests"
   redis_auth_token    = "RedisAuthToken0123456789"
@@ -134,23 +135,43 @@ run "task_definition_runs_the_image_with_port_env_secrets_and_health_check" {
   }
 
   assert {
-    condition     = sort([for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name]) == tolist(["KAFKA_SASL_JAAS_CONFIG", "PULSE_API_KEY", "REDIS_URI"])
-    error_message = "Secrets must be exactly PULSE_API_KEY, REDIS_URI and KAFKA_SASL_JAAS_CONFIG, got ${jsonencode([for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name])}."
+    condition     = { for e in jsondecode(module.ecs_service.container_definitions)[0].environment : e.name => e.value }["PULSE_REDIS_PREFIX"] == "pulse"
+    error_message = "PULSE_REDIS_PREFIX must default to pulse."
+  }
+
+  # One task definition for every task, and in it nothing that names one task: no instance id, no
+  # advertised address (Pulse reads each task's own address from the ECS task metadata).
+  assert {
+    condition = sort([for e in jsondecode(module.ecs_service.container_definitions)[0].environment : e.name]) == tolist([
+      "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SASL_MECHANISM", "KAFKA_SECURITY_PROTOCOL", "MICRONAUT_SERVER_PORT",
+      "PULSE_DEMO_ENABLED", "PULSE_KAFKA_PARTITIONS", "PULSE_KAFKA_REPLICATION_FACTOR", "PULSE_REDIS_PREFIX",
+    ])
+    error_message = "The container environment must be exactly the fleet-wide settings, got ${jsonencode([for e in jsondecode(module.ecs_service.container_definitions)[0].environment : e.name])}."
   }
 
   assert {
-    condition     = { for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name => e.valueFrom }["PULSE_API_KEY"] == aws_secretsmanager_secret.this["api-key"].arn && { for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name => e.valueFrom }["REDIS_URI"] == aws_secretsmanager_secret.this["redis-uri"].arn
+    condition     = sort([for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name]) == tolist(["KAFKA_SASL_JAAS_CONFIG", "PULSE_API_KEY", "PULSE_CLUSTER_SECRET", "REDIS_URI"])
+    error_message = "Secrets must be exactly PULSE_API_KEY, PULSE_CLUSTER_SECRET, REDIS_URI and KAFKA_SASL_JAAS_CONFIG, got ${jsonencode([for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name])}."
+  }
+
+  assert {
+    condition     = { for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name => e.valueFrom }["PULSE_API_KEY"] == aws_secretsmanager_secret.this["api-key"].arn && { for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name => e.valueFrom }["REDIS_URI"] == aws_secretsmanager_secret.this["redis-uri"].arn && { for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name => e.valueFrom }["PULSE_CLUSTER_SECRET"] == aws_secretsmanager_secret.this["cluster-secret"].arn
     error_message = "Secrets must reference the Secrets Manager secrets this configuration creates."
   }
 
   assert {
-    condition     = alltrue([for e in jsondecode(module.ecs_service.container_definitions)[0].environment : !contains(["PULSE_API_KEY", "REDIS_URI", "KAFKA_SASL_JAAS_CONFIG"], e.name)])
+    condition     = aws_secretsmanager_secret.this["cluster-secret"].name == "pulse-prod/cluster-secret" && contains(keys(aws_secretsmanager_secret_version.this), "cluster-secret")
+    error_message = "The cluster secret must be the secret pulse-prod/cluster-secret, written from cluster_secret."
+  }
+
+  assert {
+    condition     = alltrue([for e in jsondecode(module.ecs_service.container_definitions)[0].environment : !contains(["PULSE_API_KEY", "PULSE_CLUSTER_SECRET", "REDIS_URI", "KAFKA_SASL_JAAS_CONFIG"], e.name)])
     error_message = "No secret may be passed as a plain environment variable."
   }
 
   assert {
-    condition     = length(regexall("/health/liveness|HealthCheck", join(" ", jsondecode(module.ecs_service.container_definitions)[0].healthCheck.command))) > 0 && jsondecode(module.ecs_service.container_definitions)[0].healthCheck.startPeriod >= 60
-    error_message = "The container health check must probe liveness with a start period."
+    condition     = endswith(join(" ", jsondecode(module.ecs_service.container_definitions)[0].healthCheck.command), "http://127.0.0.1:8080/health/liveness") && jsondecode(module.ecs_service.container_definitions)[0].healthCheck.startPeriod >= 60
+    error_message = "The container health check must probe /health/liveness with a start period."
   }
 
   assert {
@@ -164,8 +185,11 @@ run "task_definition_runs_the_image_with_port_env_secrets_and_health_check" {
   }
 
   assert {
-    condition     = toset(output.alarm_names) == toset(["pulse-prod-dlq-growth", "pulse-prod-consumer-lag", "pulse-prod-unhealthy-hosts", "pulse-prod-running-tasks"])
-    error_message = "Alarms on DLQ growth, consumer lag, unhealthy hosts and running tasks are expected."
+    condition = toset(output.alarm_names) == setunion(
+      ["pulse-prod-dlq-growth", "pulse-prod-unhealthy-hosts", "pulse-prod-running-tasks"],
+      [for group in values(local.consumer_groups) : "pulse-prod-consumer-lag-${group}"],
+    )
+    error_message = "Alarms on DLQ growth, each consumer group's lag, unhealthy hosts and running tasks are expected, got ${jsonencode(output.alarm_names)}."
   }
 
   assert {
@@ -195,7 +219,7 @@ run "external_kafka_and_redis_with_iam_auth" {
   }
 
   assert {
-    condition     = sort([for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name]) == tolist(["PULSE_API_KEY", "REDIS_URI"])
+    condition     = sort([for e in jsondecode(module.ecs_service.container_definitions)[0].secrets : e.name]) == tolist(["PULSE_API_KEY", "PULSE_CLUSTER_SECRET", "REDIS_URI"])
     error_message = "IAM auth needs no Kafka secret."
   }
 
@@ -229,4 +253,41 @@ run "variables_are_checked" {
   }
 
   expect_failures = [var.kafka_bootstrap_servers, var.redis_auth_token]
+}
+
+run "a_redis_prefix_per_environment" {
+  command = plan
+
+  variables {
+    environment  = "staging"
+    redis_prefix = "pulse-staging"
+  }
+
+  assert {
+    condition     = local.environment["PULSE_REDIS_PREFIX"] == "pulse-staging"
+    error_message = "redis_prefix must reach the container as PULSE_REDIS_PREFIX."
+  }
+}
+
+run "no_cluster_secret_given_means_one_to_fill" {
+  command = plan
+
+  variables {
+    cluster_secret = null
+  }
+
+  assert {
+    condition     = output.secrets_to_fill == ["pulse-prod/cluster-secret"]
+    error_message = "Without cluster_secret the PULSE_CLUSTER_SECRET secret is created empty, to be filled by hand."
+  }
+}
+
+run "an_advertised_host_for_every_task_is_refused" {
+  command = plan
+
+  variables {
+    extra_environment = { PULSE_ADVERTISED_HOST = "10.0.1.23" }
+  }
+
+  expect_failures = [var.extra_environment]
 }

@@ -1,12 +1,11 @@
 # Alarms of a Pulse deployment, all sent to one SNS topic: records landing in the dead-letter topic,
-# consumer lag, unhealthy ALB targets, and fewer running tasks than the minimum.
+# consumer lag of each consumer group, unhealthy ALB targets, and fewer running tasks than the minimum.
 
 locals {
   name    = var.name
   tags    = merge(var.tags, { "pulse:module" = "alarms" })
   actions = concat([aws_sns_topic.this.arn], var.extra_alarm_actions)
 
-  lag_ids = [for i, _ in var.lag_metrics : "lag${i}"]
   dlq_ids = [for i, _ in var.dlq_metrics : "dlq${i}"]
 }
 
@@ -59,11 +58,14 @@ resource "aws_cloudwatch_metric_alarm" "dlq_growth" {
   tags = local.tags
 }
 
+# One alarm per consumer group, on a Metrics Insights query: MSK publishes SumOffsetLag per
+# (Cluster Name, Consumer Group, Topic) only, and the query adds up every topic the group reads
+# (Kafka Streams' repartition topics and renamed topics included) without listing them.
 resource "aws_cloudwatch_metric_alarm" "consumer_lag" {
-  count = length(var.lag_metrics) > 0 ? 1 : 0
+  for_each = var.lag_cluster_name == null ? toset([]) : toset(var.lag_consumer_groups)
 
-  alarm_name          = "${local.name}-consumer-lag"
-  alarm_description   = "Consumer lag of Pulse stays above ${var.lag_threshold} records: processing falls behind (scaling at max, stuck stream thread, or broker trouble)."
+  alarm_name          = "${local.name}-consumer-lag-${each.key}"
+  alarm_description   = "Consumer group ${each.key} stays more than ${var.lag_threshold} records behind: processing falls behind (scaling at max, stuck listener or stream thread, or broker trouble)."
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.lag_threshold
   evaluation_periods  = var.evaluation_periods
@@ -71,24 +73,11 @@ resource "aws_cloudwatch_metric_alarm" "consumer_lag" {
   alarm_actions       = local.actions
   ok_actions          = local.actions
 
-  dynamic "metric_query" {
-    for_each = var.lag_metrics
-    content {
-      id = "lag${metric_query.key}"
-      metric {
-        namespace   = metric_query.value.namespace
-        metric_name = metric_query.value.metric_name
-        dimensions  = metric_query.value.dimensions
-        stat        = metric_query.value.stat
-        period      = var.period
-      }
-    }
-  }
-
   metric_query {
     id          = "lag"
-    label       = "Consumer lag (records)"
-    expression  = "SUM([${join(", ", local.lag_ids)}])"
+    label       = "Consumer lag of ${each.key} (records)"
+    expression  = "SELECT SUM(SumOffsetLag) FROM SCHEMA(\"AWS/Kafka\", \"Cluster Name\", \"Consumer Group\", Topic) WHERE \"Cluster Name\" = '${var.lag_cluster_name}' AND \"Consumer Group\" = '${each.key}'"
+    period      = var.period
     return_data = true
   }
 
@@ -97,7 +86,7 @@ resource "aws_cloudwatch_metric_alarm" "consumer_lag" {
 
 resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
   alarm_name          = "${local.name}-unhealthy-hosts"
-  alarm_description   = "ALB targets of Pulse fail /health/readiness (Kafka or Redis unreachable, or streams not RUNNING)."
+  alarm_description   = "ALB targets of Pulse fail their health check (/health/liveness): the process does not answer or a listener thread has stopped."
   namespace           = "AWS/ApplicationELB"
   metric_name         = "UnHealthyHostCount"
   statistic           = "Maximum"

@@ -58,19 +58,25 @@ variable "evaluation_periods" {
   default     = 5
 }
 
-variable "lag_metrics" {
-  description = "Metrics whose sum is the consumer lag (e.g. AWS/Kafka SumOffsetLag per topic). Empty: no lag alarm."
-  type = list(object({
-    namespace   = string
-    metric_name = string
-    dimensions  = map(string)
-    stat        = optional(string, "Maximum")
-  }))
-  default = []
+variable "lag_cluster_name" {
+  description = "MSK cluster whose AWS/Kafka SumOffsetLag metrics the lag alarms read. Null: no lag alarms."
+  type        = string
+  default     = null
+}
+
+variable "lag_consumer_groups" {
+  description = "Consumer groups (Kafka Streams application ids and listener group ids) with one lag alarm each."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for g in var.lag_consumer_groups : can(regex("^[A-Za-z0-9._-]+$", g))])
+    error_message = "Consumer group names may hold letters, digits, '.', '_' and '-' only here: they are quoted into the alarm's Metrics Insights query (and MSK publishes no lag for a name with a colon)."
+  }
 }
 
 variable "lag_threshold" {
-  description = "Consumer lag (records, summed over the lag metrics) above which the lag alarm fires."
+  description = "Consumer lag (records, summed over the topics of one consumer group) above which that group's lag alarm fires."
   type        = number
   default     = 10000
 }

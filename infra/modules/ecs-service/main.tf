@@ -30,7 +30,7 @@ locals {
     secrets     = [for k in sort(keys(var.secrets)) : { name = k, valueFrom = var.secrets[k] }]
 
     healthCheck = {
-      command     = var.health_check_command
+      command     = local.health_check_command
       interval    = 30
       timeout     = 5
       retries     = 3
@@ -95,9 +95,17 @@ locals {
     }],
   )
 
-  # Consumer lag per running task: SUM(lag metrics) / RunningTaskCount (Container Insights).
-  lag_metric_ids = [for i, _ in var.lag_metrics : "lag${i}"]
-  lag_expression = "SUM([${join(", ", local.lag_metric_ids)}]) / FILL(tasks, 1)"
+  # The probe class in the image, given the URL, so the container checks the same path as the ALB.
+  health_check_command = var.health_check_command != null ? var.health_check_command : [
+    "CMD", "java", "-Xmx16m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "/app/healthcheck", "HealthCheck",
+    "http://127.0.0.1:${var.container_port}${var.health_check_path}",
+  ]
+
+  # Per consumer: its lag per running task, SUM(its lag metrics) / RunningTaskCount (Container Insights).
+  lag_expressions = {
+    for consumer, metrics in var.lag_metrics :
+    consumer => "SUM([${join(", ", [for i, _ in metrics : "lag${i}"])}]) / FILL(tasks, 1)"
+  }
 }
 
 # --- cluster and logs ----------------------------------------------------------------------------
@@ -256,10 +264,11 @@ resource "aws_lb_target_group" "this" {
   vpc_id               = var.vpc_id
   deregistration_delay = var.deregistration_delay
 
-  # Readiness goes DOWN while Kafka Streams rebalances; a generous unhealthy threshold keeps a
-  # short rebalance from draining (and ECS from replacing) every task at once.
+  # Liveness, not readiness: readiness also reports shared dependencies (Redis) and goes DOWN
+  # while Kafka Streams rebalances, and the same failure on every task would take every target
+  # out of service and have ECS replace them all. The generous threshold is kept for GC pauses.
   health_check {
-    path                = var.readiness_path
+    path                = var.health_check_path
     matcher             = "200"
     interval            = 15
     timeout             = 5
@@ -421,12 +430,13 @@ resource "aws_appautoscaling_policy" "cpu" {
   }
 }
 
-# Target tracking on lag per task: with two target-tracking policies, Application Auto Scaling
-# scales out when either asks and scales in only when both agree.
+# Target tracking on lag per task, one policy per consumer group: Application Auto Scaling
+# scales out when any policy asks and scales in only when all agree, so the service follows the
+# group that is furthest behind (and CPU).
 resource "aws_appautoscaling_policy" "lag" {
-  count = length(var.lag_metrics) > 0 ? 1 : 0
+  for_each = var.lag_metrics
 
-  name               = "${local.name}-consumer-lag"
+  name               = "${local.name}-lag-${each.key}"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = aws_appautoscaling_target.this.service_namespace
   scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
@@ -439,7 +449,7 @@ resource "aws_appautoscaling_policy" "lag" {
 
     customized_metric_specification {
       dynamic "metrics" {
-        for_each = var.lag_metrics
+        for_each = each.value
         content {
           id          = "lag${metrics.key}"
           return_data = false
@@ -482,8 +492,8 @@ resource "aws_appautoscaling_policy" "lag" {
 
       metrics {
         id          = "lag_per_task"
-        label       = "Consumer lag per running task"
-        expression  = local.lag_expression
+        label       = "Consumer lag of ${each.key} per running task"
+        expression  = local.lag_expressions[each.key]
         return_data = true
       }
     }

@@ -74,6 +74,6 @@ output "task_role_arn" {
 }
 
 output "autoscaling_policy_names" {
-  description = "Names of the autoscaling policies (cpu, and consumer-lag when lag metrics are given)."
-  value       = concat([aws_appautoscaling_policy.cpu.name], aws_appautoscaling_policy.lag[*].name)
+  description = "Names of the autoscaling policies: cpu, and one lag policy per consumer group given in lag_metrics."
+  value       = concat([aws_appautoscaling_policy.cpu.name], [for p in aws_appautoscaling_policy.lag : p.name])
 }

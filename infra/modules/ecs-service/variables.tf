@@ -143,10 +143,16 @@ variable "secrets_kms_key_arns" {
   default     = []
 }
 
+variable "health_check_path" {
+  description = "HTTP path both the ALB target group and the container health check probe. It must not go DOWN for a dependency the service can work without (Redis): the same outage on every task would take all of them out of service."
+  type        = string
+  default     = "/health/liveness"
+}
+
 variable "health_check_command" {
-  description = "Container health check command (ECS healthCheck.command). The default runs the probe class the Dockerfile compiles into the image, which calls /health/liveness."
+  description = "Container health check command (ECS healthCheck.command). Null: the probe class the Dockerfile compiles into the image, asked for health_check_path on container_port."
   type        = list(string)
-  default     = ["CMD", "java", "-Xmx16m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "/app/healthcheck", "HealthCheck"]
+  default     = null
 }
 
 variable "health_check_start_period" {
@@ -175,14 +181,8 @@ variable "log_retention_days" {
 
 # --- service, load balancer, scaling -------------------------------------------------------------
 
-variable "readiness_path" {
-  description = "Target group health check path (DOWN until the streams run and Kafka and Redis answer)."
-  type        = string
-  default     = "/health/readiness"
-}
-
 variable "health_check_grace_period" {
-  description = "Seconds ECS ignores ALB health checks after a task starts (Kafka Streams must join the group first)."
+  description = "Seconds ECS ignores ALB health checks after a task starts (JVM start-up, topic creation, first rebalance)."
   type        = number
   default     = 180
 }
@@ -218,23 +218,23 @@ variable "cpu_target" {
 }
 
 variable "lag_metrics" {
-  description = "CloudWatch metrics whose sum is the consumer lag (e.g. AWS/Kafka SumOffsetLag per topic). Empty: no lag scaling policy."
-  type = list(object({
+  description = "Per consumer group (the key, used in the policy name): the CloudWatch metrics whose sum is its lag (e.g. AWS/Kafka SumOffsetLag of the group per input topic). One lag target-tracking policy per group. Empty: no lag scaling."
+  type = map(list(object({
     namespace   = string
     metric_name = string
     dimensions  = map(string)
     stat        = optional(string, "Maximum")
-  }))
-  default = []
+  })))
+  default = {}
 
   validation {
-    condition     = length(var.lag_metrics) <= 9
-    error_message = "At most 9 lag metrics (CloudWatch metric math limit with the task-count metric)."
+    condition     = alltrue([for metrics in values(var.lag_metrics) : length(metrics) >= 1 && length(metrics) <= 9])
+    error_message = "Each consumer group needs 1 to 9 lag metrics (CloudWatch metric math limit with the task-count metric)."
   }
 }
 
 variable "lag_target_per_task" {
-  description = "Target consumer lag (records) per running task for the lag target-tracking policy."
+  description = "Target consumer lag (records) per running task of each consumer group's lag target-tracking policy."
   type        = number
   default     = 1000
 }

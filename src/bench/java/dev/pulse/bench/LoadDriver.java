@@ -573,7 +573,6 @@ public final class LoadDriver {
         props.put("kafka.bootstrap.servers", kafka.bootstrap());
         props.put("redis.uri", redisUri);
         props.put("pulse.demo.enabled", "false");
-        props.put("pulse.listeners.instance-id", "bench-" + runId);
         for (String t : concat(Topics.INPUTS, Topics.OUTPUTS)) {
             props.put("pulse.topics." + t, topic(t));
         }

@@ -96,8 +96,6 @@ final class DrillStack implements AutoCloseable {
             properties.put("kafka.bootstrap.servers", broker.bootstrapServers());
             properties.put("redis.uri", redis.uri());
             properties.put("pulse.demo.enabled", "false");
-            // The same instance slot across restarts: a restarted Pulse fences its predecessor's open transactions.
-            properties.put("pulse.listeners.instance-id", drill);
             properties.put("kafka.streams.default.state.dir", dir.resolve("streams-state").toString());
             properties.putAll(pulseProperties);
             // The JVM's own defaults, as in production: the drills measure how long recoveries take.

@@ -77,7 +77,7 @@ public final class KeyedStateProcessor<I> {
     private final java.util.function.Function<String, List<String>> contextKeys;
 
     /**
-     * @param namespace   key prefix, e.g. {@code pulse:temperature}
+     * @param namespace   first part of every key, e.g. {@code temperature} (the store adds the deployment's prefix)
      * @param contextKeys read-only keys an entity's transition reads (e.g. its threshold override)
      */
     public KeyedStateProcessor(StateStore store, JsonMapper json, String namespace,

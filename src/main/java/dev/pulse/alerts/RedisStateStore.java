@@ -1,6 +1,7 @@
 package dev.pulse.alerts;
 
 import dev.pulse.redis.RedisConnector;
+import dev.pulse.redis.RedisKeys;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisNoScriptException;
@@ -24,7 +25,8 @@ import java.util.Set;
  * Written keys expire after {@code pulse.alerts.state-ttl} without updates. Every call gives up after
  * {@code pulse.alerts.redis-timeout} with a {@code RedisCommandTimeoutException} (the listener retries the batch),
  * rather than waiting out a lost connection. Keys of one call may be anywhere in a single Redis (not Redis Cluster,
- * where they would have to share a hash slot).
+ * where they would have to share a hash slot). Every key is stored under the deployment's prefix
+ * ({@link RedisKeys}: {@code pulse:temperature:state:<device>} for the key {@code temperature:state:<device>}).
  */
 @Singleton
 public class RedisStateStore implements StateStore {
@@ -63,12 +65,14 @@ public class RedisStateStore implements StateStore {
         """;
 
     private final RedisConnector connection;
+    private final RedisKeys redisKeys;
     private final long ttlMillis;
     private final Duration timeout;
     private volatile String sha;
 
-    public RedisStateStore(RedisConnector connection, AlertStateProperties properties) {
+    public RedisStateStore(RedisConnector connection, AlertStateProperties properties, RedisKeys redisKeys) {
         this.connection = connection;
+        this.redisKeys = redisKeys;
         this.ttlMillis = properties.stateTtl().toMillis();
         this.timeout = properties.redisTimeout();
     }
@@ -83,9 +87,10 @@ public class RedisStateStore implements StateStore {
         if (keys.isEmpty()) {
             return values;
         }
-        for (KeyValue<String, String> kv : await(connection.get().async().mget(keys.toArray(String[]::new)))) {
+        String[] redisKeyArray = keys.stream().map(redisKeys::key).toArray(String[]::new);
+        for (KeyValue<String, String> kv : await(connection.get().async().mget(redisKeyArray))) {
             if (kv.hasValue()) {
-                values.put(kv.getKey(), kv.getValue());
+                values.put(redisKeys.name(kv.getKey()), kv.getValue());
             }
         }
         return values;
@@ -103,13 +108,14 @@ public class RedisStateStore implements StateStore {
         for (String key : keys) {
             args.add(!updates.containsKey(key) ? "-" : encode(updates.get(key)));
         }
-        Long result = eval(keys.toArray(String[]::new), args.toArray(String[]::new));
+        Long result = eval(keys.stream().map(redisKeys::key).toArray(String[]::new), args.toArray(String[]::new));
         return result != null && result == 1L;
     }
 
     @Override
-    public void put(String key, String value) {
+    public void put(String name, String value) {
         RedisAsyncCommands<String, String> redis = connection.get().async();
+        String key = redisKeys.key(name);
         if (value == null) {
             await(redis.del(key));
         } else if (ttlMillis > 0) {

@@ -3,7 +3,6 @@ package dev.pulse.dashboard;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
-import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
@@ -100,7 +99,7 @@ public class AggregatesController {
 
     @Error(exception = StateNotReadyException.class, global = true)
     public HttpResponse<Map<String, String>> notReady(StateNotReadyException e) {
-        return HttpResponse.<Map<String, String>>status(HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("error", e.getMessage()));
+        return Unavailable.response(e.getMessage());
     }
 
     /** A store that stops being queryable mid-read (a rebalance began): the same 503. */

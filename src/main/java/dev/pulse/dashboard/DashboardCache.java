@@ -1,6 +1,7 @@
 package dev.pulse.dashboard;
 
 import dev.pulse.redis.RedisConnector;
+import dev.pulse.redis.RedisKeys;
 import io.lettuce.core.ScriptOutputType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +33,9 @@ import java.util.function.Supplier;
  * only bounds how long an unused entry occupies memory. One Lua call reads the version and the
  * entry together.
  *
+ * <p>Keys: {@code <prefix>:dash:v:<group>} (the version) and {@code <prefix>:dash:e:<group>:<version>:<entry>}, with
+ * the deployment's prefix ({@link RedisKeys}).
+ *
  * <p>When Redis does not answer, reads are computed from the service's own state and say so
  * ({@code "source": "state"}); the next read tries Redis again, so caching resumes by itself.
  */
@@ -39,7 +43,6 @@ import java.util.function.Supplier;
 public class DashboardCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(DashboardCache.class);
-    private static final String PREFIX = "pulse:dash:";
     private static final long FOLLOW_TIMEOUT_MS = 5_000;
     private static final String READ_SCRIPT = """
         local version = redis.call('GET', KEYS[1]) or '0'
@@ -47,6 +50,7 @@ public class DashboardCache {
         """;
 
     private final RedisConnector redis;
+    private final String prefix;
     private final JsonMapper jsonMapper;
     private final long ttlMillis;
     private final MeterRegistry meters;
@@ -55,9 +59,10 @@ public class DashboardCache {
     private final Map<String, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
     private volatile String readSha;
 
-    public DashboardCache(RedisConnector redis, JsonMapper jsonMapper,
+    public DashboardCache(RedisConnector redis, RedisKeys keys, JsonMapper jsonMapper,
                           DashboardProperties properties, MeterRegistry meters) {
         this.redis = redis;
+        this.prefix = keys.key("dash:");
         this.jsonMapper = jsonMapper;
         this.ttlMillis = properties.cacheTtl().toMillis();
         this.meters = meters;
@@ -74,7 +79,7 @@ public class DashboardCache {
         String version = null;
         try {
             List<Object> found = redis.get().sync().evalsha(readSha(), ScriptOutputType.MULTI,
-                new String[] {versionKey(group)}, PREFIX + "e:" + group + ":", entry);
+                new String[] {versionKey(group)}, prefix + "e:" + group + ":", entry);
             version = (String) found.get(0);
             String cached = (String) found.get(1);
             markAvailable(true);
@@ -151,7 +156,7 @@ public class DashboardCache {
 
     private void store(String group, String version, String entry, Map<String, Object> answer) {
         try {
-            redis.get().async().psetex(PREFIX + "e:" + group + ":" + version + ":" + entry, ttlMillis,
+            redis.get().async().psetex(prefix + "e:" + group + ":" + version + ":" + entry, ttlMillis,
                 json(withSource(answer, "cache")));
         } catch (RuntimeException e) {
             markAvailable(false);
@@ -185,8 +190,8 @@ public class DashboardCache {
         })[missIndex].increment();
     }
 
-    private static String versionKey(String group) {
-        return PREFIX + "v:" + group;
+    private String versionKey(String group) {
+        return prefix + "v:" + group;
     }
 
     private static Map<String, Object> withSource(Map<String, Object> answer, String source) {

@@ -2,26 +2,38 @@ package dev.pulse.kafka;
 
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * Creates the contract's input and output topics that the broker does not have yet, before any
  * listener or the Streams application starts (they depend on this bean). Existing topics are left
  * as they are. Compacted inputs (profiles, catalog, thresholds) are created with
- * {@code cleanup.policy=compact}.
+ * {@code cleanup.policy=compact}. The instances of a fleet start together and race to create the same topics: a topic
+ * another instance created meanwhile is fine, and every retriable answer of the cluster (a topic it does not know yet
+ * right after creating it, a leader not elected yet, a controller moving) is retried until
+ * {@code pulse.kafka.create-timeout}; only a lasting or non-retriable failure stops start-up.
  */
 @Context
 @Requires(property = "pulse.kafka.create-topics", notEquals = "false")
@@ -43,66 +55,155 @@ public class TopicCreator {
 
     private static List<String> create(AdminClient admin, TopicNames names, KafkaTopicsProperties properties)
         throws InterruptedException {
-        long timeoutMs = properties.createTimeout().toMillis();
-        try {
-            Set<String> existing = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (String topic : Topics.INPUTS) {
-                addIfMissing(missing, existing, names.resolve(topic), properties, Topics.COMPACTED.contains(topic));
-            }
-            for (String topic : Topics.OUTPUTS) {
-                addIfMissing(missing, existing, names.resolve(topic), properties, false);
-            }
-            if (missing.isEmpty()) {
-                return List.of();
-            }
-            List<String> createdNames = new ArrayList<>();
-            for (var entry : admin.createTopics(missing).values().entrySet()) {
+        Duration timeout = properties.createTimeout();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<String> existing = retrying("list the topics", deadline, timeout, () -> admin.listTopics().names());
+        Map<String, NewTopic> missing = new LinkedHashMap<>();
+        for (String topic : Topics.INPUTS) {
+            addIfMissing(missing, existing, names.resolve(topic), properties, Topics.COMPACTED.contains(topic));
+        }
+        for (String topic : Topics.OUTPUTS) {
+            addIfMissing(missing, existing, names.resolve(topic), properties, false);
+        }
+        if (missing.isEmpty()) {
+            return List.of();
+        }
+        List<String> created = new ArrayList<>();
+        List<String> createdElsewhere = new ArrayList<>();
+        Backoff backoff = new Backoff(deadline, timeout);
+        while (!missing.isEmpty()) {
+            String problem = null;
+            for (var result : admin.createTopics(new ArrayList<>(missing.values())).values().entrySet()) {
                 try {
-                    entry.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
-                    createdNames.add(entry.getKey());
+                    result.getValue().get(backoff.remainingMs(), TimeUnit.MILLISECONDS);
+                    created.add(result.getKey());
+                    missing.remove(result.getKey());
                 } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e; // another instance creating it at the same moment is fine; anything else is not
+                    if (e.getCause() instanceof TopicExistsException) {
+                        // Another instance starting at the same moment created it (or an earlier attempt of ours that
+                        // timed out did): it exists, but it may not have leaders yet.
+                        createdElsewhere.add(result.getKey());
+                        missing.remove(result.getKey());
+                    } else if (e.getCause() instanceof RetriableException) {
+                        problem = result.getKey() + ": " + e.getCause();
+                    } else {
+                        throw new IllegalStateException("Could not create topic " + result.getKey()
+                            + " on the Kafka cluster: " + e.getCause(), e.getCause());
                     }
+                } catch (TimeoutException e) {
+                    throw backoff.timedOut("create " + missing.keySet());
                 }
             }
-            awaitLeaders(admin, createdNames, timeoutMs);
-            LOG.info("Created topics {} ({} partitions, replication factor {})",
-                createdNames, properties.partitions(), properties.replicationFactor());
-            return List.copyOf(createdNames);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Could not create Pulse's topics on the Kafka cluster: " + e, e);
+            if (!missing.isEmpty()) {
+                backoff.pause("create " + missing.keySet(), problem);
+            }
+        }
+        List<String> all = new ArrayList<>(created);
+        all.addAll(createdElsewhere);
+        awaitLeaders(admin, all, backoff);
+        LOG.info("Created topics {} ({} partitions, replication factor {}){}", created, properties.partitions(),
+            properties.replicationFactor(), createdElsewhere.isEmpty() ? ""
+                : "; " + createdElsewhere + " were created by another instance at the same time");
+        return List.copyOf(created);
+    }
+
+    /**
+     * Waits until every partition of {@code topics} has a leader: a created topic takes producers only then. Right after
+     * a topic is created the broker asked may not know it yet ({@code UnknownTopicOrPartitionException}) or have no
+     * leader for it yet ({@code LeaderNotAvailableException}): these, like every {@link RetriableException}, are retried
+     * until {@code timeout}.
+     */
+    static void awaitLeaders(Admin admin, Collection<String> topics, Duration timeout) throws InterruptedException {
+        awaitLeaders(admin, topics, new Backoff(System.nanoTime() + timeout.toNanos(), timeout));
+    }
+
+    private static void awaitLeaders(Admin admin, Collection<String> topics, Backoff backoff)
+        throws InterruptedException {
+        Set<String> waiting = new LinkedHashSet<>(topics);
+        while (!waiting.isEmpty()) {
+            String problem = null;
+            for (var description : admin.describeTopics(new ArrayList<>(waiting)).topicNameValues().entrySet()) {
+                try {
+                    TopicDescription topic = description.getValue().get(backoff.remainingMs(), TimeUnit.MILLISECONDS);
+                    if (topic.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                        waiting.remove(description.getKey());
+                    } else {
+                        problem = description.getKey() + " has partitions without a leader";
+                    }
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RetriableException)) {
+                        throw new IllegalStateException("Could not describe topic " + description.getKey()
+                            + ": " + e.getCause(), e.getCause());
+                    }
+                    problem = description.getKey() + ": " + e.getCause();
+                } catch (TimeoutException e) {
+                    throw backoff.timedOut("see leaders for " + waiting);
+                }
+            }
+            if (!waiting.isEmpty()) {
+                backoff.pause("see leaders for " + waiting, problem);
+            }
         }
     }
 
-    /** A created topic takes producers only once every partition has a leader. */
-    private static void awaitLeaders(AdminClient admin, List<String> topics, long timeoutMs)
-        throws InterruptedException, ExecutionException, TimeoutException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
+    private static <T> T retrying(String what, long deadline, Duration timeout, Supplier<KafkaFuture<T>> call)
+        throws InterruptedException {
+        Backoff backoff = new Backoff(deadline, timeout);
         while (true) {
-            boolean ready = admin.describeTopics(topics).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS)
-                .values().stream()
-                .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-            if (ready) {
-                return;
+            try {
+                return call.get().get(backoff.remainingMs(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException)) {
+                    throw new IllegalStateException("Could not " + what + " on the Kafka cluster: " + e.getCause(),
+                        e.getCause());
+                }
+                backoff.pause(what, e.getCause().toString());
+            } catch (TimeoutException e) {
+                throw backoff.timedOut(what);
             }
-            if (System.currentTimeMillis() > deadline) {
-                throw new TimeoutException("partitions of " + topics + " have no leader yet");
-            }
-            Thread.sleep(50);
         }
     }
 
-    private static void addIfMissing(List<NewTopic> missing, Set<String> existing, String name,
+    /** Pauses between attempts, 50 ms doubling to 1 s, until the deadline of {@code pulse.kafka.create-timeout}. */
+    private static final class Backoff {
+        private final long deadline;
+        private final Duration timeout;
+        private long pauseMs = 50;
+        private String lastProblem;
+
+        Backoff(long deadline, Duration timeout) {
+            this.deadline = deadline;
+            this.timeout = timeout;
+        }
+
+        long remainingMs() {
+            return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        }
+
+        void pause(String what, String problem) throws InterruptedException {
+            lastProblem = problem == null ? lastProblem : problem;
+            if (System.nanoTime() - deadline >= 0) {
+                throw timedOut(what);
+            }
+            Thread.sleep(Math.min(pauseMs, remainingMs()));
+            pauseMs = Math.min(1000, pauseMs * 2);
+        }
+
+        IllegalStateException timedOut(String what) {
+            return new IllegalStateException("Could not " + what + " on the Kafka cluster within " + timeout
+                + " (pulse.kafka.create-timeout)" + (lastProblem == null ? "" : "; last: " + lastProblem));
+        }
+    }
+
+    private static void addIfMissing(Map<String, NewTopic> missing, Set<String> existing, String name,
                                      KafkaTopicsProperties properties, boolean compacted) {
-        if (existing.contains(name) || missing.stream().anyMatch(t -> t.name().equals(name))) {
+        if (existing.contains(name) || missing.containsKey(name)) {
             return;
         }
         NewTopic topic = new NewTopic(name, properties.partitions(), properties.replicationFactor());
         if (compacted) {
             topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         }
-        missing.add(topic);
+        missing.put(name, topic);
     }
 }

@@ -4,13 +4,11 @@ import dev.pulse.deadletters.DeadLetter;
 
 import dev.pulse.metrics.PulseMetrics;
 
-import io.micronaut.configuration.kafka.TransactionalProducerRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.core.type.Argument;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
@@ -38,37 +37,67 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 
 /**
- * Consume-process-produce in one Kafka transaction per polled batch, for batch {@code @KafkaListener}s that run
- * with {@code OffsetStrategy.DISABLED}: the outputs of the batch (results and dead letters alike) and the batch's
- * next offsets are committed together, so a {@code read_committed} reader sees each input's output exactly once
- * whatever crashes in between.
+ * Consume-process-produce in Kafka transactions, one per input partition of each polled batch, for batch
+ * {@code @KafkaListener}s that run with {@code OffsetStrategy.DISABLED}: a partition's outputs of the batch
+ * (results and dead letters alike) and its next offset are committed together, so a {@code read_committed} reader
+ * sees each input's output exactly once whatever crashes in between.
+ *
+ * <p>Each input partition a listener owns has a transactional producer of its own, whose id is derived from the
+ * group and the partition alone: {@code <prefix>-<group>-<topic>-<partition>} (prefix {@code
+ * pulse.listeners.transactional-id-prefix}). It is created when the partition is assigned, and its
+ * {@code initTransactions} fences whichever producer had that id before, the partition's previous owner, alive or
+ * killed, and aborts the transaction that one left open, at once. So whoever takes a partition over (a
+ * replacement task, or a survivor when the group gives it a killed task's partitions) resumes it as soon as the
+ * group has reassigned it, with nothing configured per instance. It is closed when the partition is revoked.
+ *
+ * <p>Why not one producer per consumer (Kafka's "exactly-once v2", KIP-447, which fences zombies by the group's
+ * generation)? Its transactional id must be unique per instance, so a killed instance's id is never used again and
+ * nobody aborts what it left open: until {@code transaction.timeout.ms} the transaction's pending offsets keep the
+ * new owner's consumer from starting the partition, and its outputs hold back every {@code read_committed} reader.
+ * Reusing the dead instance's id would need an identity per task (an instance id, or static membership's
+ * {@code group.instance.id}) that ECS does not give, and the task that takes the partitions over is not the
+ * replacement anyway. The price of ids per partition: a batch spanning three partitions is three transactions,
+ * and an instance holds one producer per partition it owns. The groupMetadata sent with the offsets still fences
+ * a zombie's offset commit by generation, as in v2.
  *
  * <p>Any exception from the processor or from Kafka is transient by definition here (the processor turns bad
- * records into dead letters itself): the transaction is aborted, the consumer is moved back to the group's
- * committed offsets (the start of the batch, unless an unclear failure hid a commit that went through), and the
- * listener waits with exponential back-off before the same records come again. Nothing is skipped
- * and nothing goes to the dead-letter queue for it; a listener stuck so for long shows in health.
+ * records into dead letters itself): the partition's transaction is aborted, the consumer is moved back to the
+ * group's committed offsets for that partition and the batch's later ones (the start of the batch, unless an
+ * unclear failure hid a commit that went through), and the listener waits with exponential back-off before the
+ * same records come again. Partitions committed before the failure stay committed. Nothing is skipped and nothing
+ * goes to the dead-letter queue for it; a listener stuck so for long shows in health.
  *
  * <p>Why not micronaut-kafka's {@code OffsetStrategy.SEND_TO_TRANSACTION}: in 5.9 it opens one transaction per
  * returned value but commits the offsets of the whole poll in the first one (so a crash after it loses the rest of
  * the poll's outputs), commits no offsets for records that return nothing, sends to a single topic set (no dead
- * letters in the same transaction), and on a send error logs and moves on.
+ * letters in the same transaction), and on a send error logs and moves on. Nor its transactional producer
+ * registry: it keeps one producer per client id, whatever the transactional id asked for.
  */
 @Singleton
 public class TransactionalBatchRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalBatchRunner.class);
 
-    /** Processes one batch; returns every record to publish for it, in order. Throws only for transient failures. */
+    /**
+     * Processes one partition's records of a batch; returns every record to publish for them, in order. Throws only
+     * for transient failures.
+     */
     @FunctionalInterface
     public interface BatchProcessor {
         List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) throws Exception;
     }
 
-    private final TransactionalProducerRegistry producers;
+    /** Makes a transactional producer of {@code listener}'s settings with these ids; the runner initialises it. */
+    @FunctionalInterface
+    public interface ProducerFactory {
+        Producer<byte[], byte[]> create(String listener, String clientId, String transactionalId);
+    }
+
+    private final ProducerFactory producers;
     private final ListenerProperties properties;
     private final ListenerHealth health;
-    private final Map<String, Producer<byte[], byte[]>> active = new ConcurrentHashMap<>();
+    /** Per listener, the producer of each input partition it owns; used from the listener's poll thread only. */
+    private final Map<String, Map<TopicPartition, Producer<byte[], byte[]>>> active = new ConcurrentHashMap<>();
     private final Map<String, Duration> backoff = new ConcurrentHashMap<>();
 
     private final MeterRegistry meters;
@@ -77,7 +106,7 @@ public class TransactionalBatchRunner {
     /**
      * @param meters where {@code pulse_listener_*} metrics go (records, outputs, dead letters, retries, batch time)
      */
-    public TransactionalBatchRunner(TransactionalProducerRegistry producers, ListenerProperties properties,
+    public TransactionalBatchRunner(ProducerFactory producers, ListenerProperties properties,
                                     ListenerHealth health, @Nullable MeterRegistry meters) {
         this.producers = producers;
         this.properties = properties;
@@ -87,53 +116,77 @@ public class TransactionalBatchRunner {
     }
 
     /**
-     * Runs one polled batch for {@code listener}, which names its transactional producer (client id
-     * {@code listener}, configured under {@code kafka.producers.<listener>}, transactional id
-     * {@code <listener>-<instance id>}). A listener runs one consumer thread; scale out with instances. Returns
-     * normally whether the batch was committed or is to be redelivered.
+     * The transactional id of the producer that commits {@code partition}'s outputs and offsets for {@code group}:
+     * the same on every instance, so that the partition's next owner fences its previous one.
+     */
+    public static String transactionalId(String prefix, String group, TopicPartition partition) {
+        return prefix + "-" + group + "-" + partition.topic() + "-" + partition.partition();
+    }
+
+    /**
+     * Runs one polled batch for {@code listener} (its producers' settings are {@code kafka.producers.<listener>}),
+     * one transaction per partition, in the order of the batch. A listener runs one consumer thread; scale out
+     * with instances. Returns normally whether the batch was committed or (from its first failed partition on) is
+     * to be redelivered.
      */
     public void run(String listener, Consumer<?, ?> consumer, ConsumerRecords<byte[], byte[]> records,
                     BatchProcessor processor) {
         if (records.isEmpty()) {
             return;
         }
-        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
-        records.forEach(batch::add);
-        String producerKey = listener;
-        Producer<byte[], byte[]> producer = null;
-        Stage stage = Stage.PROCESSING;
         health.processing(listener);
         long started = System.nanoTime();
+        Map<TopicPartition, Long> uncommitted = new LinkedHashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            uncommitted.put(partition, records.records(partition).get(0).offset());
+        }
+        for (TopicPartition partition : List.copyOf(uncommitted.keySet())) {
+            if (!runPartition(listener, consumer, partition, records.records(partition), processor, uncommitted)) {
+                return;
+            }
+            uncommitted.remove(partition);
+        }
+        backoff.remove(listener);
+        health.succeeded(listener, records.count());
+        Timer.builder("pulse.listener.batch").tag("listener", listener).register(meters)
+            .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** One partition's transaction; false if it failed (then recovered: aborted, rewound, backed off). */
+    private boolean runPartition(String listener, Consumer<?, ?> consumer, TopicPartition partition,
+                                 List<ConsumerRecord<byte[], byte[]>> batch, BatchProcessor processor,
+                                 Map<TopicPartition, Long> uncommitted) {
+        Producer<byte[], byte[]> producer = null;
+        Stage stage = Stage.PROCESSING;
         try {
             List<ProducerRecord<byte[], byte[]>> outputs = processor.process(batch);
-            producer = producer(producerKey);
+            producer = producer(listener, consumer, partition);
             producer.beginTransaction();
             stage = Stage.IN_TRANSACTION;
             List<Future<?>> sends = new ArrayList<>(outputs.size());
             for (ProducerRecord<byte[], byte[]> output : outputs) {
                 sends.add(producer.send(output));
             }
-            producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
+            long next = batch.get(batch.size() - 1).offset() + 1;
+            producer.sendOffsetsToTransaction(Map.of(partition, new OffsetAndMetadata(next)), consumer.groupMetadata());
             stage = Stage.COMMITTING;
             commit(producer);
             stage = Stage.DONE;
             for (Future<?> send : sends) {
                 send.get(); // already complete: surfaces a send error commitTransaction did not
             }
-            backoff.remove(producerKey);
-            health.succeeded(listener, batch.size());
             count("pulse.listener.records", listener, batch.size());
             long deadLetters = outputs.stream().filter(o -> o.headers().lastHeader(DeadLetter.HEADER_ERROR) != null).count();
             count("pulse.listener.dead.letters", listener, deadLetters);
             count("pulse.listener.outputs", listener, outputs.size() - deadLetters);
-            Timer.builder("pulse.listener.batch").tag("listener", listener).register(meters)
-                .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             recordCommitted(listener, batch, outputs);
+            return true;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            recover(listener, producerKey, consumer, records, producer, stage, e);
+            recover(listener, partition, consumer, uncommitted, producer, stage, e);
+            return false;
         }
     }
 
@@ -185,9 +238,9 @@ public class TransactionalBatchRunner {
 
     private static final int COMMIT_ATTEMPTS = 3;
 
-    private void recover(String listener, String producerKey, Consumer<?, ?> consumer,
-                         ConsumerRecords<byte[], byte[]> records, Producer<byte[], byte[]> producer,
-                         Stage stage, Exception error) {
+    private void recover(String listener, TopicPartition partition, Consumer<?, ?> consumer,
+                         Map<TopicPartition, Long> uncommitted, Producer<byte[], byte[]> producer, Stage stage,
+                         Exception error) {
         health.failed(listener, error);
         count("pulse.listener.retries", listener, 1);
         if (stage == Stage.IN_TRANSACTION || stage == Stage.COMMITTING && !isTimeout(error)) {
@@ -195,19 +248,20 @@ public class TransactionalBatchRunner {
                 producer.abortTransaction();
             } catch (RuntimeException abortFailed) {
                 error.addSuppressed(abortFailed);
-                discard(producerKey);
+                discard(listener, partition);
             }
         } else if (stage == Stage.COMMITTING) {
-            discard(producerKey); // the commit's outcome is unknown; the producer can do nothing else
+            discard(listener, partition); // the commit's outcome is unknown; the producer can do nothing else
         }
         if (producer != null && isFatalForProducer(error)) { // failed in Kafka, not in the processor
-            discard(producerKey);
+            discard(listener, partition);
         }
-        rewind(listener, consumer, records);
-        Duration delay = backoff.merge(producerKey, properties.retryInitial(),
+        rewind(listener, consumer, uncommitted);
+        Duration delay = backoff.merge(listener, properties.retryInitial(),
             (previous, initial) -> min(previous.multipliedBy(2), properties.retryMax()));
-        LOG.warn("Listener {}: batch of {} records not committed, retrying in {} ms: {}", listener, records.count(),
-            delay.toMillis(), error.toString(), LOG.isDebugEnabled() ? error : null);
+        LOG.warn("Listener {}: records of {} not committed (and of {} partitions after it), retrying in {} ms: {}",
+            listener, partition, uncommitted.size() - 1, delay.toMillis(), error.toString(),
+            LOG.isDebugEnabled() ? error : null);
         try {
             Thread.sleep(delay.toMillis());
         } catch (InterruptedException interrupted) {
@@ -216,12 +270,13 @@ public class TransactionalBatchRunner {
     }
 
     /**
-     * Moves the consumer back to the group's committed offsets, which say whether the batch's transaction went
-     * through (its next offsets) or not (its first ones), even when the failure left that unclear. If the
-     * committed offsets cannot be read, back to the start of the batch: a record read twice is better than one lost.
+     * Moves the consumer back to the group's committed offsets of the batch's partitions not committed yet, which
+     * say whether a transaction went through (its next offset) or not (the batch's first one), even when the failure
+     * left that unclear. If the committed offsets cannot be read, back to the start of the batch: a record read twice
+     * is better than one lost.
      */
-    private static void rewind(String listener, Consumer<?, ?> consumer, ConsumerRecords<byte[], byte[]> records) {
-        Set<TopicPartition> owned = new HashSet<>(records.partitions());
+    private static void rewind(String listener, Consumer<?, ?> consumer, Map<TopicPartition, Long> uncommitted) {
+        Set<TopicPartition> owned = new HashSet<>(uncommitted.keySet());
         owned.retainAll(consumer.assignment());
         Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
         try {
@@ -232,7 +287,7 @@ public class TransactionalBatchRunner {
         }
         for (TopicPartition partition : owned) {
             OffsetAndMetadata offset = committed == null ? null : committed.get(partition);
-            consumer.seek(partition, offset != null ? offset.offset() : records.records(partition).get(0).offset());
+            consumer.seek(partition, offset != null ? offset.offset() : uncommitted.get(partition));
         }
     }
 
@@ -244,35 +299,87 @@ public class TransactionalBatchRunner {
     }
 
     /**
-     * Creates {@code listener}'s transactional producer now, if it has none: its {@code initTransactions} aborts a
-     * transaction that a killed predecessor with the same transactional id left open. Called when partitions are
-     * assigned, because until that transaction ends the group's committed offsets stay pending and the consumer
-     * cannot start; waiting for the first batch to create the producer would wait out {@code transaction.timeout.ms}.
-     * A failure here is only logged: the first batch tries again.
+     * Creates and initialises the transactional producer of each partition newly assigned to {@code listener}. The
+     * initialisation fences the partition's previous owner and aborts the transaction it left open (a killed
+     * instance's) at once: until that transaction ends, the group's offsets of the partition stay pending and the
+     * consumer cannot start it, and read_committed readers of its outputs wait. Called from the rebalance listener,
+     * on the poll thread, before the consumer fetches the committed offsets. A failure is only logged: the
+     * partition's first batch tries again.
      */
-    public void prepare(String listener) {
-        try {
-            producer(listener);
-        } catch (RuntimeException e) {
-            LOG.warn("Listener {}: transactional producer not ready yet ({}); the first batch tries again", listener,
-                e.toString());
+    public void assigned(String listener, Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        List<TopicPartition> ready = new ArrayList<>();
+        for (TopicPartition partition : partitions) {
+            try {
+                producer(listener, consumer, partition);
+                ready.add(partition);
+            } catch (RuntimeException e) {
+                LOG.warn("Listener {}: transactional producer of {} not ready yet ({}); its first batch tries again",
+                    listener, partition, e.toString());
+            }
+        }
+        LOG.info("Listener {}: assigned {}; transactional producers of {} ready (previous owners fenced) in {} ms",
+            listener, partitions, ready, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Closes the producers of the partitions {@code listener} no longer owns (revoked or lost). Their transactions
+     * are all finished: batches run on the poll thread, which is the one calling this.
+     */
+    public void revoked(String listener, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Producer<byte[], byte[]>> owned = active.get(listener);
+        if (owned == null) {
+            return;
+        }
+        for (TopicPartition partition : partitions) {
+            Producer<byte[], byte[]> producer = owned.remove(partition);
+            if (producer != null) {
+                close(producer, REVOKED_CLOSE_TIMEOUT);
+            }
         }
     }
 
-    private Producer<byte[], byte[]> producer(String listener) {
-        return active.computeIfAbsent(listener, key -> producers.getTransactionalProducer(
-            listener, listener + "-" + properties.instanceId(), Argument.of(byte[].class), Argument.of(byte[].class)));
+    private static final Duration REVOKED_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The partitions whose producers {@code listener} holds now. */
+    Set<TopicPartition> producing(String listener) {
+        Map<TopicPartition, Producer<byte[], byte[]>> owned = active.get(listener);
+        return owned == null ? Set.of() : Set.copyOf(owned.keySet());
     }
 
-    private void discard(String producerKey) {
-        Producer<byte[], byte[]> producer = active.remove(producerKey);
-        if (producer != null) {
+    private Producer<byte[], byte[]> producer(String listener, Consumer<?, ?> consumer, TopicPartition partition) {
+        Map<TopicPartition, Producer<byte[], byte[]>> owned = active.computeIfAbsent(listener, l -> new ConcurrentHashMap<>());
+        Producer<byte[], byte[]> producer = owned.get(partition);
+        if (producer == null) {
+            String id = transactionalId(properties.transactionalIdPrefix(), consumer.groupMetadata().groupId(), partition);
+            producer = producers.create(listener, listener + "-" + partition, id);
             try {
-                producers.close(producer); // forgets it; closing is ours
-                producer.close(Duration.ZERO);
+                producer.initTransactions();
             } catch (RuntimeException e) {
-                LOG.debug("closing a failed producer", e);
+                close(producer, Duration.ZERO);
+                throw e;
             }
+            owned.put(partition, producer);
+        }
+        return producer;
+    }
+
+    private void discard(String listener, TopicPartition partition) {
+        Map<TopicPartition, Producer<byte[], byte[]>> owned = active.get(listener);
+        Producer<byte[], byte[]> producer = owned == null ? null : owned.remove(partition);
+        if (producer != null) {
+            close(producer, Duration.ZERO);
+        }
+    }
+
+    private static void close(Producer<byte[], byte[]> producer, Duration timeout) {
+        try {
+            producer.close(timeout);
+        } catch (RuntimeException e) {
+            LOG.debug("closing a transactional producer", e);
         }
     }
 
@@ -285,15 +392,6 @@ public class TransactionalBatchRunner {
             }
         }
         return false;
-    }
-
-    static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<?, ?> records) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition partition : records.partitions()) {
-            List<? extends ConsumerRecord<?, ?>> inPartition = records.records(partition);
-            offsets.put(partition, new OffsetAndMetadata(inPartition.get(inPartition.size() - 1).offset() + 1));
-        }
-        return offsets;
     }
 
     private void count(String name, String listener, long amount) {

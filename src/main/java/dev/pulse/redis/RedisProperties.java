@@ -17,11 +17,14 @@ import java.time.Duration;
  *                           trust store, or a PEM file of certificates ({@code .pem}, {@code .crt}, {@code .cer});
  *                           unset trusts the JVM's CAs (enough for ElastiCache)
  * @param truststorePassword the trust store's password (not needed for a PEM file)
+ * @param prefix             the first part of every key Pulse writes ({@code <prefix>:…}, see {@link RedisKeys}),
+ *                           so that deployments can share one Redis
  */
 @ConfigurationProperties("pulse.redis")
 public record RedisProperties(@Bindable(defaultValue = "2s") Duration commandTimeout,
                               @Nullable String truststoreLocation,
-                              @Nullable String truststorePassword) {
+                              @Nullable String truststorePassword,
+                              @Bindable(defaultValue = RedisKeys.DEFAULT_PREFIX) String prefix) {
 
     /** Whether {@link #truststoreLocation()} names a PEM file rather than a key store. */
     public boolean truststoreIsPem() {
@@ -33,6 +36,6 @@ public record RedisProperties(@Bindable(defaultValue = "2s") Duration commandTim
     @Override
     public String toString() {
         return "RedisProperties[commandTimeout=" + commandTimeout + ", truststoreLocation=" + truststoreLocation
-            + ", truststorePassword=" + (truststorePassword == null ? "unset" : "[hidden]") + "]";
+            + ", truststorePassword=" + (truststorePassword == null ? "unset" : "[hidden]") + ", prefix=" + prefix + "]";
     }
 }

@@ -15,15 +15,18 @@ import java.util.Map;
 /**
  * Guards {@code /api/**}: writes (and reads, when {@code pulse.api.protect-reads}) need the
  * configured API key in {@code X-API-Key}; otherwise 401 with the reason. The key is compared in
- * constant time and never logged.
+ * constant time and never logged. A read another instance forwards carries no client key; it passes
+ * protected reads when it is signed with the cluster secret or the API key ({@link PeerSignature}).
  */
 @ServerFilter("/api/**")
 public class ApiKeyFilter {
 
     private final ApiProperties properties;
+    private final PeerSignature peers;
 
-    public ApiKeyFilter(ApiProperties properties) {
+    public ApiKeyFilter(ApiProperties properties, PeerSignature peers) {
         this.properties = properties;
+        this.peers = peers;
     }
 
     @RequestFilter
@@ -31,6 +34,9 @@ public class ApiKeyFilter {
     public HttpResponse<?> checkKey(HttpRequest<?> request) {
         boolean read = request.getMethod() == HttpMethod.GET || request.getMethod() == HttpMethod.HEAD;
         if (properties.authDisabled() || (read && !properties.protectReads())) {
+            return null;
+        }
+        if (read && peers.trustedInsteadOfApiKey(request)) {
             return null;
         }
         if (properties.key() == null || properties.key().isBlank()) {

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The business settings bind from configuration, with the documented defaults. */
 class AlertSettingsTest {
@@ -28,9 +27,18 @@ class AlertSettingsTest {
             assertEquals(FraudProperties.defaults(), context.getBean(FraudProperties.class));
             ListenerProperties listeners = context.getBean(ListenerProperties.class);
             assertEquals(Duration.ofMillis(200), listeners.retryInitial());
-            assertTrue(listeners.instanceId().matches("[0-9a-f-]{36}"), listeners.instanceId());
+            assertEquals("pulse", listeners.transactionalIdPrefix(), "the application's name");
             assertEquals(new AlertStateProperties(Duration.ofDays(30), Duration.ofSeconds(5)),
                 context.getBean(AlertStateProperties.class));
+        }
+    }
+
+    @Test
+    void theListenersTransactionalIdsStartWithTheApplicationsNameUnlessSet() {
+        Map<String, Object> properties = new java.util.HashMap<>(NO_KAFKA);
+        properties.put("micronaut.application.name", "pulse-eu");
+        try (ApplicationContext context = ApplicationContext.run(properties)) {
+            assertEquals("pulse-eu", context.getBean(ListenerProperties.class).transactionalIdPrefix());
         }
     }
 
@@ -46,7 +54,7 @@ class AlertSettingsTest {
             "pulse.alerts.fraud.large-amount", "5000",
             "pulse.alerts.fraud.velocity-window", "2m",
             "pulse.alerts.fraud.travel-window", "30m",
-            "pulse.listeners.instance-id", "task-7"));
+            "pulse.listeners.transactional-id-prefix", "pulse-staging"));
         properties.putAll(Map.of("pulse.alerts.state-ttl", "2h", "pulse.alerts.redis-timeout", "250ms"));
         try (ApplicationContext context = ApplicationContext.run(properties)) {
             TemperatureAlertProperties temperature = context.getBean(TemperatureAlertProperties.class);
@@ -60,7 +68,7 @@ class AlertSettingsTest {
             assertEquals(Duration.ofMinutes(2), fraud.velocityWindow());
             assertEquals(Duration.ofMinutes(30), fraud.travelWindow());
             assertEquals(5, fraud.velocityCount());
-            assertEquals("task-7", context.getBean(ListenerProperties.class).instanceId());
+            assertEquals("pulse-staging", context.getBean(ListenerProperties.class).transactionalIdPrefix());
             assertEquals(new AlertStateProperties(Duration.ofHours(2), Duration.ofMillis(250)),
                 context.getBean(AlertStateProperties.class));
         }

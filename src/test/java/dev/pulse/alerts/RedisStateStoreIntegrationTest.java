@@ -3,6 +3,7 @@ package dev.pulse.alerts;
 import dev.pulse.alerts.fraud.FraudProperties;
 import dev.pulse.alerts.fraud.FraudService;
 import dev.pulse.kafka.Topics;
+import dev.pulse.redis.RedisKeys;
 import dev.pulse.testkit.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -41,11 +42,13 @@ class RedisStateStoreIntegrationTest {
     private final RedisClient client = RedisClient.create(TestServers.redis().uri());
     private final List<StatefulRedisConnection<String, String>> connections = new ArrayList<>();
     private final String prefix = "it:" + UUID.randomUUID() + ":";
+    private final RedisKeys redisKeys = new RedisKeys(RedisKeys.DEFAULT_PREFIX);
 
     private RedisStateStore store() {
         StatefulRedisConnection<String, String> connection = client.connect();
         connections.add(connection);
-        return new RedisStateStore(dev.pulse.redis.RedisConnector.of(connection), new AlertStateProperties(Duration.ofHours(1), Duration.ofSeconds(5)));
+        return new RedisStateStore(dev.pulse.redis.RedisConnector.of(connection),
+            new AlertStateProperties(Duration.ofHours(1), Duration.ofSeconds(5)), redisKeys);
     }
 
     @AfterAll
@@ -71,8 +74,8 @@ class RedisStateStoreIntegrationTest {
         delete.put(b, null);
         assertTrue(store.compareAndSet(Map.of(a, "1", b, "x"), delete));
         assertNull(store.getAll(List.of(b)).get(b));
-        long ttl = connections.get(0).sync().pttl(a);
-        assertTrue(ttl > 0 && ttl <= 3_600_000, "written keys expire: " + ttl);
+        long ttl = connections.get(0).sync().pttl(redisKeys.key(a));
+        assertTrue(ttl > 0 && ttl <= 3_600_000, "written keys expire, under the deployment's prefix: " + ttl);
     }
 
     @Test

@@ -173,7 +173,6 @@ class GracefulShutdownIntegrationTest {
     private PulseProcess start(String name, Path logging) throws IOException {
         return PulseProcess.named(name).testServers()
             .properties(topics.allTopicsProperties())
-            .property("pulse.listeners.instance-id", "shutdown-" + topics.suffix())
             .property("kafka.streams.default.application.id", "pulse-aggregates-shutdown-" + topics.suffix())
             .logging(logging)
             .start();

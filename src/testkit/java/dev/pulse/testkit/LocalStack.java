@@ -45,6 +45,8 @@ public final class LocalStack {
         // The local stack is for trying Pulse out: demo traffic on, writes open without a key.
         properties.put("pulse.demo.enabled", System.getenv().getOrDefault("PULSE_DEMO_ENABLED", "true"));
         properties.put("pulse.api.auth-disabled", "true");
+        // One instance on this machine: it advertises localhost rather than whatever address the machine has now.
+        properties.put("pulse.cluster.advertised-host", System.getenv().getOrDefault("PULSE_ADVERTISED_HOST", "localhost"));
 
         ApplicationContext context;
         try {

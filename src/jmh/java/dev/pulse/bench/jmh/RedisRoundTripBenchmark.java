@@ -2,16 +2,17 @@ package dev.pulse.bench.jmh;
 
 import dev.pulse.alerts.AlertStateProperties;
 import dev.pulse.alerts.RedisStateStore;
+import dev.pulse.alerts.temperature.TemperatureAlertProperties;
 import dev.pulse.alerts.temperature.DeviceAlertState;
 import dev.pulse.alerts.temperature.TemperatureAlert;
-import dev.pulse.alerts.temperature.TemperatureAlertProperties;
 import dev.pulse.alerts.temperature.TemperatureAlertService;
+import dev.pulse.redis.RedisConnector;
+import dev.pulse.redis.RedisKeys;
 import dev.pulse.events.Decoded;
 import dev.pulse.events.SensorReading;
-import dev.pulse.kafka.Topics;
-import dev.pulse.redis.RedisConnector;
-import dev.pulse.testkit.EmbeddedRedis;
 import dev.pulse.testkit.Records;
+import dev.pulse.kafka.Topics;
+import dev.pulse.testkit.EmbeddedRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -66,7 +67,8 @@ public class RedisRoundTripBenchmark {
 
     static final int BATCH = 500;
     private static final Duration TTL = Duration.ofDays(30);
-    private static final String PROGRESS_PREFIX = "pulse:temperature:progress:" + Topics.REAL_TIME_DATA + ":";
+    private static final String PROGRESS_PREFIX = "temperature:progress:" + Topics.REAL_TIME_DATA + ":";
+    private static final RedisKeys KEYS = new RedisKeys(RedisKeys.DEFAULT_PREFIX);
 
     private final TemperatureAlertProperties properties = TemperatureAlertProperties.defaults();
     private EmbeddedRedis redis;
@@ -82,7 +84,7 @@ public class RedisRoundTripBenchmark {
         client = RedisClient.create(redis.uri());
         connection = client.connect();
         commands = connection.sync();
-        store = new RedisStateStore(RedisConnector.of(connection), new AlertStateProperties(TTL, Duration.ofSeconds(5)));
+        store = new RedisStateStore(RedisConnector.of(connection), new AlertStateProperties(TTL, Duration.ofSeconds(5)), KEYS);
         service = new TemperatureAlertService(Records.DECODER, Records.JSON, Records.DEAD_LETTERS, properties, store,
             Topics.TEMPERATURE_ALERTS);
     }
@@ -135,7 +137,7 @@ public class RedisRoundTripBenchmark {
         for (ConsumerRecord<byte[], byte[]> record : batch.records) {
             Decoded<SensorReading> decoded = Records.DECODER.decodeSensor(record.key(), record.value());
             SensorReading reading = decoded.value();
-            String key = TemperatureAlertService.stateKey(reading.deviceId());
+            String key = KEYS.key(TemperatureAlertService.stateKey(reading.deviceId()));
             String stored = commands.get(key);
             DeviceAlertState state = stored == null ? null : read(stored);
             boolean raised = state != null && state.raised();

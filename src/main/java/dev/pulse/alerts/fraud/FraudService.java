@@ -44,7 +44,7 @@ import java.util.Map;
 @Singleton
 public class FraudService {
 
-    static final String NAMESPACE = "pulse:fraud";
+    static final String NAMESPACE = "fraud";
     private static final int MAX_RECENT = 1000;
     private static final double EARTH_RADIUS_KM = 6371.0088;
 
@@ -71,7 +71,7 @@ public class FraudService {
         this.processor = new KeyedStateProcessor<>(store, json, NAMESPACE, card -> List.of());
     }
 
-    /** The Redis key of a card's {@link CardState}. */
+    /** The state-store key of a card's {@link CardState} (in Redis under the deployment's prefix). */
     public static String stateKey(String cardId) {
         return NAMESPACE + ":state:" + cardId;
     }

@@ -5,7 +5,7 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 
 /**
- * A device's alert state as kept in Redis under {@code pulse:temperature:state:<device id>} (JSON): {@code RAISED}
+ * A device's alert state as kept in Redis under {@code <prefix>:temperature:state:<device id>} ({@code pulse.redis.prefix}, default {@code pulse}) (JSON): {@code RAISED}
  * with the open excursion's alert id and start. A device in the {@code NORMAL} state has no key. The state changes
  * only when an alert is raised or cleared, so a reading that changes nothing writes nothing to Redis.
  *

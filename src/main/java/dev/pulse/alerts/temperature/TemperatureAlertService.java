@@ -36,7 +36,7 @@ import java.util.Map;
 @Singleton
 public class TemperatureAlertService {
 
-    static final String NAMESPACE = "pulse:temperature";
+    static final String NAMESPACE = "temperature";
 
     private final EventDecoder decoder;
     private final JsonMapper json;
@@ -62,12 +62,12 @@ public class TemperatureAlertService {
         this.processor = new KeyedStateProcessor<>(store, json, NAMESPACE, device -> List.of(thresholdKey(device)));
     }
 
-    /** The Redis key of a device's run-time threshold override (JSON {@code {"threshold","hysteresis"}}). */
+    /** The state-store key (in Redis under the deployment's prefix) of a device's run-time threshold override (JSON {@code {"threshold","hysteresis"}}). */
     public static String thresholdKey(String deviceId) {
         return NAMESPACE + ":threshold:" + deviceId;
     }
 
-    /** The Redis key of a device's {@link DeviceAlertState}. */
+    /** The state-store key of a device's {@link DeviceAlertState} (in Redis under the deployment's prefix). */
     public static String stateKey(String deviceId) {
         return NAMESPACE + ":state:" + deviceId;
     }
