@@ -1,10 +1,10 @@
 package dev.pulse;
 
-import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.KafkaTestClient.Received;
-import dev.pulse.support.PulseProcess;
+import dev.pulse.testkit.IsolatedTopics;
+import dev.pulse.testkit.KafkaTestClient.Received;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.PulseProcess;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.pulse;
 
-import dev.pulse.local.EmbeddedRedis;
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.EmbeddedRedis;
+import dev.pulse.testkit.RealServers;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;

@@ -1,9 +1,9 @@
 package dev.pulse;
 
-import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.IsolatedTopics;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;

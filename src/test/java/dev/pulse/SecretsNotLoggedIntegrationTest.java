@@ -1,9 +1,9 @@
 package dev.pulse;
 
 import dev.pulse.kafka.Topics;
-import dev.pulse.local.EmbeddedKafka;
-import dev.pulse.local.EmbeddedRedis;
-import dev.pulse.support.PulseProcess;
+import dev.pulse.testkit.EmbeddedKafka;
+import dev.pulse.testkit.EmbeddedRedis;
+import dev.pulse.testkit.PulseProcess;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;

@@ -2,9 +2,9 @@ package dev.pulse.aggregates;
 
 import dev.pulse.deadletters.DeadLetter;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.KafkaTestClient.Received;
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.KafkaTestClient.Received;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
 import io.micronaut.configuration.kafka.streams.InteractiveQueryService;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;

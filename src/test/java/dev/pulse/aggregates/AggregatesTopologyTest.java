@@ -1,8 +1,8 @@
 package dev.pulse.aggregates;
 
+import dev.pulse.deadletters.DeadLetter;
 import dev.pulse.events.EventDecoder;
 import dev.pulse.events.SensorReading;
-import dev.pulse.deadletters.DeadLetter;
 import dev.pulse.kafka.Topics;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;

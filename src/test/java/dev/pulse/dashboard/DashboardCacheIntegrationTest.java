@@ -1,9 +1,9 @@
 package dev.pulse.dashboard;
 
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.RealServers;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
+import dev.pulse.testkit.TestServers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,7 +69,12 @@ class DashboardCacheIntegrationTest implements RealServers {
         String group = "single-flight-" + UUID.randomUUID();
         AtomicInteger computations = new AtomicInteger();
         CountDownLatch release = new CountDownLatch(1);
-        ExecutorService readers = Executors.newFixedThreadPool(8);
+        List<Thread> readerThreads = new CopyOnWriteArrayList<>();
+        ExecutorService readers = Executors.newFixedThreadPool(8, task -> {
+            Thread thread = new Thread(task, "cache-reader-" + readerThreads.size());
+            readerThreads.add(thread);
+            return thread;
+        });
         try {
             List<Future<String>> answers = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
@@ -81,7 +88,9 @@ class DashboardCacheIntegrationTest implements RealServers {
                     return Map.of("as_of", 1, "value", 42);
                 })));
             }
-            Thread.sleep(500);
+            // Every reader has asked once the seven that did not compute wait for the one that does.
+            await().atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(20))
+                .until(() -> readerThreads.stream().filter(DashboardCacheIntegrationTest::waitsForAnotherReader).count() == 7);
             release.countDown();
             for (Future<String> answer : answers) {
                 Map<?, ?> body = json.readValue(answer.get(10, TimeUnit.SECONDS), Map.class);
@@ -95,6 +104,19 @@ class DashboardCacheIntegrationTest implements RealServers {
         } finally {
             readers.shutdownNow();
         }
+    }
+
+    /** Whether {@code thread} is inside {@link DashboardCache#read}, waiting for the answer another reader computes. */
+    private static boolean waitsForAnotherReader(Thread thread) {
+        StackTraceElement[] stack = thread.getStackTrace();
+        for (int i = 1; i < stack.length; i++) {
+            if (stack[i].getClassName().equals(DashboardCache.class.getName()) && stack[i].getMethodName().equals("read")
+                && stack[i - 1].getClassName().equals(CompletableFuture.class.getName())
+                && stack[i - 1].getMethodName().equals("get")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.pulse.dashboard;
 
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;

@@ -2,8 +2,9 @@ package dev.pulse.dashboard;
 
 import dev.pulse.aggregates.AggregateStores;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.Ports;
+import dev.pulse.testkit.RealServers;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.json.JsonMapper;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ class DashboardTwoInstancesIntegrationTest {
     @BeforeAll
     void startTwoInstances() throws IOException {
         for (int i = 0; i < 2; i++) {
-            int port = freePort();
+            int port = Ports.free();
             Map<String, Object> properties = new HashMap<>(RealServers.serverProperties());
             properties.put("micronaut.server.port", port);
             properties.put("kafka.streams.default.application.id", "pulse-two-instances-" + id);
@@ -102,12 +102,6 @@ class DashboardTwoInstancesIntegrationTest {
             for (String word : expected.keySet()) {
                 assertTrue(items.toString().contains(word), word + " listed by both instances");
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

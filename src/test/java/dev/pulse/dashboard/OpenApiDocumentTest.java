@@ -1,6 +1,6 @@
 package dev.pulse.dashboard;
 
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.RealServers;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;

@@ -1,9 +1,12 @@
 package dev.pulse.image;
 
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.Ports;
+import dev.pulse.testkit.TestServers;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,7 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,10 +36,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -175,10 +179,7 @@ class ContainerImageIT {
         assertTrue(major.find() && Integer.parseInt(major.group(1)) >= 17, "the image's JRE 17+ runs: " + version);
         LOG.info("java -version in the image: {}", version.lines().findFirst().orElse(""));
 
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = Ports.free();
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("MICRONAUT_SERVER_PORT", String.valueOf(port));
         settings.put("KAFKA_BOOTSTRAP_SERVERS", TestServers.kafkaBootstrapServers());
@@ -258,26 +259,27 @@ class ContainerImageIT {
 
     private static void awaitStatus(HttpClient http, String url, int expected, Duration timeout, Process pulse, Path log)
         throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!pulse.isAlive()) {
-                fail("Pulse exited (" + pulse.exitValue() + ") before " + url + " answered " + expected + ":\n" + tail(log));
-            }
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == expected) {
-                    LOG.info("{} answered {}", url, expected);
-                    return;
-                }
-                last = response.statusCode() + " " + response.body();
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(1000);
+        AtomicReference<String> last = new AtomicReference<>("no answer");
+        try {
+            await(url + " answering " + expected).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1))
+                .failFast("exited", () -> !pulse.isAlive())
+                .until(() -> {
+                    try {
+                        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                        last.set(response.statusCode() + " " + response.body());
+                        return response.statusCode() == expected;
+                    } catch (IOException e) {
+                        last.set(e.toString());
+                        return false;
+                    }
+                });
+            LOG.info("{} answered {}", url, expected);
+        } catch (TerminalFailureException exited) {
+            fail("Pulse exited (" + pulse.exitValue() + ") before " + url + " answered " + expected + ":\n" + tail(log));
+        } catch (ConditionTimeoutException late) {
+            fail(url + " did not answer " + expected + " within " + timeout + " (last: " + last.get() + "):\n" + tail(log));
         }
-        fail(url + " did not answer " + expected + " within " + timeout + " (last: " + last + "):\n" + tail(log));
     }
 
     private static String tail(Path log) throws IOException {

@@ -1,9 +1,9 @@
 package dev.pulse.ingest;
 
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.KafkaTestClient.Received;
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.KafkaTestClient.Received;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;

@@ -1,7 +1,7 @@
 package dev.pulse.kafka;
 
-import dev.pulse.support.RealServers;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.RealServers;
+import dev.pulse.testkit.TestServers;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;

@@ -1,9 +1,9 @@
 package dev.pulse.listeners;
 
-import dev.pulse.kafka.IsolatedTopics;
+import dev.pulse.testkit.IsolatedTopics;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.PulseProcess;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.PulseProcess;
+import dev.pulse.testkit.TestServers;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;
 import org.apache.kafka.clients.admin.Admin;

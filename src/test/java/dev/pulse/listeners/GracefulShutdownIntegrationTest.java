@@ -1,17 +1,12 @@
 package dev.pulse.listeners;
 
-import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.KafkaTestClient.Received;
-import dev.pulse.support.PulseProcess;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.IsolatedTopics;
+import dev.pulse.testkit.KafkaTestClient.Received;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.PulseProcess;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.ObjectMapper;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -28,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
@@ -70,26 +64,29 @@ class GracefulShutdownIntegrationTest {
 
     @Test
     void sigtermUnderLoadCommitsOnlyWhatWasProcessedAndARestartFinishesExactlyOnce() throws Exception {
-        String bootstrap = TestServers.kafkaBootstrapServers();
-        createTopics(bootstrap);
         String input = topics.name(Topics.INPUT_TOPIC);
         Map<Integer, TopicPartition> partitionOf = new ConcurrentHashMap<>();
         Map<Integer, Long> offsetOf = new ConcurrentHashMap<>();
         Path logging = Files.createTempFile("logback-shutdown-", ".xml");
         Files.writeString(logging, LOGGING);
 
-        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+        try (KafkaTestClient kafka = KafkaTestClient.forTestBroker()) {
+            kafka.createTopics(topics.listenerTopics(), 3);
             AtomicInteger sent = new AtomicInteger();
             Thread producer = new Thread(() -> {
-                while (sent.get() < RECORDS) {
-                    for (int n = 0; n < 10 && sent.get() < RECORDS; n++) {
-                        int id = sent.get();
-                        RecordMetadata at = kafka.send(input, bytes("k-" + id), bytes(value(id)), null);
-                        partitionOf.put(id, new TopicPartition(at.topic(), at.partition()));
-                        offsetOf.put(id, at.offset());
-                        sent.incrementAndGet();
+                try {
+                    while (sent.get() < RECORDS) {
+                        for (int n = 0; n < 10 && sent.get() < RECORDS; n++) {
+                            int id = sent.get();
+                            RecordMetadata at = kafka.send(input, bytes("k-" + id), bytes(value(id)), null);
+                            partitionOf.put(id, new TopicPartition(at.topic(), at.partition()));
+                            offsetOf.put(id, at.offset());
+                            sent.incrementAndGet();
+                        }
+                        Thread.sleep(20); // the load's pace: 10 records, then a pause
                     }
-                    sleep(20);
+                } catch (InterruptedException stopped) {
+                    Thread.currentThread().interrupt();
                 }
             }, "shutdown-test-producer");
 
@@ -110,11 +107,9 @@ class GracefulShutdownIntegrationTest {
             }
 
             // What the stopped instance committed: offsets of the transform group, and read_committed outputs.
-            Map<TopicPartition, Long> committed = committedOffsets(bootstrap, "it-transform-" + topics.suffix());
-            Map<Integer, Long> outputs = countPerId(kafka.readUntil(topics.name(Topics.OUTPUT_TOPIC), r -> false,
-                Duration.ofSeconds(5)), "id");
-            Map<Integer, Long> letters = countPerId(kafka.readUntil(topics.name(Topics.DEAD_LETTER_QUEUE), r -> false,
-                Duration.ofSeconds(5)), null);
+            Map<TopicPartition, Long> committed = kafka.committed(topics.group("transform"));
+            Map<Integer, Long> outputs = countPerId(kafka.readToEnd(topics.name(Topics.OUTPUT_TOPIC)), "id");
+            Map<Integer, Long> letters = countPerId(kafka.readToEnd(topics.name(Topics.DEAD_LETTER_QUEUE)), null);
             List<Integer> processed = new ArrayList<>();
             for (Map.Entry<Integer, Long> entry : new TreeMap<>(offsetOf).entrySet()) {
                 if (entry.getValue() < committed.getOrDefault(partitionOf.get(entry.getKey()), 0L)) {
@@ -137,11 +132,10 @@ class GracefulShutdownIntegrationTest {
             try (PulseProcess second = start("shutdown-second", logging)) {
                 int valid = RECORDS - (RECORDS + BAD_EVERY - 1) / BAD_EVERY;
                 kafka.read(topics.name(Topics.OUTPUT_TOPIC), valid, Duration.ofSeconds(180));
-                sleep(3000); // a duplicate would show up now
-                Map<Integer, Long> finalOutputs = countPerId(kafka.readUntil(topics.name(Topics.OUTPUT_TOPIC),
-                    r -> r.size() > valid, Duration.ofSeconds(5)), "id");
-                Map<Integer, Long> finalLetters = countPerId(kafka.readUntil(topics.name(Topics.DEAD_LETTER_QUEUE),
-                    r -> r.size() > RECORDS - valid, Duration.ofSeconds(5)), null);
+                // A duplicate would be committed with the offsets: once the group is at the end, it would be in.
+                kafka.awaitConsumed(topics.group("transform"), input, Duration.ofSeconds(120));
+                Map<Integer, Long> finalOutputs = countPerId(kafka.readToEnd(topics.name(Topics.OUTPUT_TOPIC)), "id");
+                Map<Integer, Long> finalLetters = countPerId(kafka.readToEnd(topics.name(Topics.DEAD_LETTER_QUEUE)), null);
                 Map<Integer, Long> allOnce = new TreeMap<>();
                 Map<Integer, Long> allLettersOnce = new TreeMap<>();
                 for (int id = 0; id < RECORDS; id++) {
@@ -197,26 +191,6 @@ class GracefulShutdownIntegrationTest {
             : ((Number) map(r.value()).get(idField)).intValue(), TreeMap::new, Collectors.counting()));
     }
 
-    private static Map<TopicPartition, Long> committedOffsets(String bootstrap, String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            return offsets.entrySet().stream().filter(e -> e.getValue() != null)
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-        }
-    }
-
-    private void createTopics(String bootstrap) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            List<NewTopic> created = new ArrayList<>();
-            for (String topic : topics.properties().entrySet().stream().filter(e -> e.getKey().startsWith("pulse.topics."))
-                .map(Map.Entry::getValue).toList()) {
-                created.add(new NewTopic(topic, 3, (short) 1));
-            }
-            admin.createTopics(created).all().get(60, TimeUnit.SECONDS);
-        }
-    }
-
     @SuppressWarnings("unchecked")
     private static Map<String, Object> map(String value) {
         try {
@@ -233,13 +207,5 @@ class GracefulShutdownIntegrationTest {
     private static String tail(String log) {
         List<String> lines = log.lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

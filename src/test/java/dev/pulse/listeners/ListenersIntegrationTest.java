@@ -1,11 +1,11 @@
 package dev.pulse.listeners;
 
 import dev.pulse.deadletters.DeadLetter;
-import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.KafkaTestClient.Received;
-import dev.pulse.support.RealServers;
+import dev.pulse.testkit.IsolatedTopics;
+import dev.pulse.testkit.KafkaTestClient.Received;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
@@ -20,15 +20,14 @@ import org.junit.jupiter.api.TestInstance;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,7 +129,7 @@ class ListenersIntegrationTest implements RealServers {
     }
 
     @Test
-    void raisesAndClearsOncePerExcursionAndTakesThresholdChangesWithoutARestart() {
+    void raisesAndClearsOncePerExcursionAndTakesThresholdChangesWithoutARestart() throws Exception {
         String device = "dev-" + UUID.randomUUID();
         String sensors = topics.name(Topics.REAL_TIME_DATA);
         double[] temperatures = {40, 50, 50.5, 52, 49, 51, 45.1, 44.9, 30, 60, 47, 44, 41};
@@ -149,8 +148,10 @@ class ListenersIntegrationTest implements RealServers {
         // A run-time threshold for this device: 70, hysteresis 2.
         kafka.send(topics.name(Topics.DEVICE_THRESHOLDS), device, "{\"threshold\": 70.0, \"hysteresis\": 2.0}");
         kafka.send(topics.name(Topics.DEVICE_THRESHOLDS), "other", "{\"threshold\": \"high\"}"); // a dead letter
-        awaitDeadLetterFrom(topics.name(Topics.DEVICE_THRESHOLDS), 1); // the threshold batch is applied by now
-        sleep(500);
+        // Both records committed by the thresholds listener: the override is in Redis, the bad one dead-lettered.
+        kafka.awaitConsumed(topics.group("thresholds"), topics.name(Topics.DEVICE_THRESHOLDS), WAIT);
+        kafka.assertNoMoreRecords(topics.name(Topics.DEAD_LETTER_QUEUE),
+            x -> topics.name(Topics.DEVICE_THRESHOLDS).equals(x.headers().get(DeadLetter.HEADER_SOURCE_TOPIC)), 1);
         // plain-text readings carry the device in the key
         for (double t : new double[] {65, 69.9, 70.5, 68.5, 67.9}) {
             kafka.send(sensors, utf8(device), utf8("Temperature: " + t + "C"), 1_700_000_100_000L + (long) (t * 10));
@@ -163,7 +164,7 @@ class ListenersIntegrationTest implements RealServers {
     }
 
     @Test
-    void firesEachFraudRuleOnItsPatternAndNothingForANormalCard() {
+    void firesEachFraudRuleOnItsPatternAndNothingForANormalCard() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String tx = topics.name(Topics.TRANSACTIONS);
         long t0 = 1_700_000_000L;
@@ -184,10 +185,11 @@ class ListenersIntegrationTest implements RealServers {
         send(tx, "plane-" + run, "q0-" + run, 40, "DE", t0, "\"lat\": 52.52, \"lon\": 13.405");
         send(tx, "plane-" + run, "q1-" + run, 40, "DE", t0 + 1800, "\"lat\": 48.137, \"lon\": 11.575"); // Munich: 504 km in 30 min
 
-        List<Received> read = kafka.readUntil(topics.name(Topics.FRAUD_ALERTS),
+        kafka.awaitRecords(topics.name(Topics.FRAUD_ALERTS),
             r -> r.stream().filter(x -> x.key().endsWith(run)).count() >= 5, WAIT);
-        sleep(1000); // anything more would be a wrong alert: let it arrive
-        read = kafka.readUntil(topics.name(Topics.FRAUD_ALERTS), r -> false, Duration.ofSeconds(3));
+        // Anything more would be a wrong alert: once the listener has committed every payment, all its alerts are in.
+        kafka.awaitConsumed(topics.group("fraud"), tx, WAIT);
+        List<Received> read = kafka.readToEnd(topics.name(Topics.FRAUD_ALERTS));
         Map<String, List<Object>> rulesByCard = read.stream().filter(x -> x.key().endsWith(run))
             .collect(Collectors.groupingBy(x -> x.key().substring(0, x.key().indexOf('-')),
                 Collectors.mapping(x -> map(x.value()).get("rule"), Collectors.toList())));
@@ -203,7 +205,7 @@ class ListenersIntegrationTest implements RealServers {
     }
 
     @Test
-    void reportsTheListenersInHealthAndAPausedOneAsDown() throws InterruptedException {
+    void reportsTheListenersInHealthAndAPausedOneAsDown() {
         kafka.send(topics.name(Topics.INPUT_TOPIC), "h", "{\"id\": -1, \"value\": 1, \"category\": \"H\"}");
         kafka.readUntil(topics.name(Topics.OUTPUT_TOPIC), r -> r.stream().anyMatch(x -> "h".equals(x.key())), WAIT);
         assertEquals("UP", component("pulseListeners").get("status"), () -> health().toString());
@@ -211,22 +213,16 @@ class ListenersIntegrationTest implements RealServers {
 
         consumers.pause("pulse-fraud-alerts");
         try {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (!"DOWN".equals(component("pulseListeners").get("status")) && System.currentTimeMillis() < deadline) {
-                Thread.sleep(200);
-            }
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertEquals("DOWN", component("pulseListeners").get("status")));
             Map<?, ?> listeners = component("pulseListeners");
-            assertEquals("DOWN", listeners.get("status"));
             assertEquals("paused", ((Map<?, ?>) ((Map<?, ?>) listeners.get("details")).get("pulse-fraud-alerts")).get("problem"));
             assertEquals("UP", component("pulseListenerThreads").get("status"), "paused is not dead: no restart");
         } finally {
             consumers.resume("pulse-fraud-alerts");
         }
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!"UP".equals(component("pulseListeners").get("status")) && System.currentTimeMillis() < deadline) {
-            Thread.sleep(200);
-        }
-        assertEquals("UP", component("pulseListeners").get("status"));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+            .untilAsserted(() -> assertEquals("UP", component("pulseListeners").get("status")));
 
         String metrics = http.toBlocking().retrieve("/prometheus");
         assertTrue(metrics.contains("pulse_listener_records_total{listener=\"pulse-transform\"}"), metrics);
@@ -251,25 +247,16 @@ class ListenersIntegrationTest implements RealServers {
             .formatted(id, card, amount, country, ts, extra == null ? "" : ", " + extra));
     }
 
-    private List<Map<String, Object>> alertsOf(String device, int count) {
-        List<Received> read = kafka.readUntil(topics.name(Topics.TEMPERATURE_ALERTS),
-            r -> r.stream().filter(x -> device.equals(x.key())).count() >= count, WAIT);
-        sleep(500);
-        read = kafka.readUntil(topics.name(Topics.TEMPERATURE_ALERTS),
-            r -> r.stream().filter(x -> device.equals(x.key())).count() > count, Duration.ofSeconds(2));
-        List<Map<String, Object>> alerts = new ArrayList<>();
-        for (Received x : read) {
-            if (device.equals(x.key())) {
-                alerts.add(map(x.value()));
-            }
-        }
-        assertEquals(count, alerts.size(), alerts::toString);
-        return alerts;
-    }
-
-    private void awaitDeadLetterFrom(String topic, int count) {
-        kafka.readUntil(topics.name(Topics.DEAD_LETTER_QUEUE),
-            r -> r.stream().filter(x -> topic.equals(x.headers().get(DeadLetter.HEADER_SOURCE_TOPIC))).count() >= count, WAIT);
+    /**
+     * The device's alerts, once {@code count} have arrived and the alert listener has committed every reading: then
+     * they are all it will write, and there must be exactly {@code count}.
+     */
+    private List<Map<String, Object>> alertsOf(String device, int count) throws Exception {
+        String alerts = topics.name(Topics.TEMPERATURE_ALERTS);
+        kafka.awaitRecords(alerts, r -> r.stream().filter(x -> device.equals(x.key())).count() >= count, WAIT);
+        kafka.awaitConsumed(topics.group("sensor"), topics.name(Topics.REAL_TIME_DATA), WAIT);
+        return kafka.assertNoMoreRecords(alerts, x -> device.equals(x.key()), count).stream()
+            .map(x -> map(x.value())).toList();
     }
 
     @SuppressWarnings("unchecked")
@@ -283,13 +270,5 @@ class ListenersIntegrationTest implements RealServers {
 
     private static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.pulse.listeners;
 
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.TestServers;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;

@@ -1,12 +1,12 @@
 package dev.pulse.listeners;
 
 import dev.pulse.deadletters.DeadLetter;
-import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.KafkaTestClient;
-import dev.pulse.support.KafkaTestClient.Received;
-import dev.pulse.support.RealServers;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.IsolatedTopics;
+import dev.pulse.testkit.KafkaTestClient.Received;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
+import dev.pulse.testkit.TestServers;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,9 +86,9 @@ class TransientFailureIntegrationTest implements RealServers {
                 kafka.send(sensors, device, "{\"device_id\": \"%s\", \"temperature\": %s, \"timestamp\": %d}"
                     .formatted(device, readings[i], t0 + i));
             }
-            Thread.sleep(4000);
-            assertEquals("DOWN", listenersHealth(), "stuck listeners show in health");
-            assertEquals(1, kafka.readUntil(topics.name(Topics.FRAUD_ALERTS), r -> r.size() > 1, Duration.ofSeconds(2)).size(),
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertEquals("DOWN", listenersHealth(), "stuck listeners show in health"));
+            assertEquals(1, kafka.readToEnd(topics.name(Topics.FRAUD_ALERTS)).size(),
                 "nothing processed while Redis is away");
         } finally {
             TestServers.redis().start();
@@ -99,29 +100,30 @@ class TransientFailureIntegrationTest implements RealServers {
         assertEquals(Map.of("warm", List.of("LARGE_AMOUNT"), "large", List.of("LARGE_AMOUNT"),
             "velocity", List.of("VELOCITY")), rules);
 
-        List<Received> alerts = kafka.readUntil(topics.name(Topics.TEMPERATURE_ALERTS), r -> r.size() >= 2, WAIT);
-        Thread.sleep(1000);
-        alerts = kafka.readUntil(topics.name(Topics.TEMPERATURE_ALERTS), r -> r.size() > 2, Duration.ofSeconds(2));
+        kafka.awaitRecords(topics.name(Topics.TEMPERATURE_ALERTS), 2, WAIT);
+        kafka.awaitConsumed(topics.group("sensor"), sensors, WAIT); // every alert of the readings is in by now
+        List<Received> alerts = kafka.assertNoMoreRecords(topics.name(Topics.TEMPERATURE_ALERTS), 2);
         assertEquals(List.of("RAISED", "CLEARED"), alerts.stream().map(r -> map(r.value()).get("state")).toList());
 
-        List<Received> letters = kafka.readUntil(topics.name(Topics.DEAD_LETTER_QUEUE), r -> !r.isEmpty(), Duration.ofSeconds(2));
+        // Both listeners have committed all their input: a dead letter of it would be in the queue by now.
+        List<Received> letters = kafka.readToEnd(topics.name(Topics.DEAD_LETTER_QUEUE));
         assertEquals(List.of(), letters.stream().map(r -> r.headers().get(DeadLetter.HEADER_ERROR)).toList(),
             "a transient failure never goes to the dead-letter queue");
 
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!"UP".equals(listenersHealth()) && System.currentTimeMillis() < deadline) {
-            Thread.sleep(200);
-        }
-        assertEquals("UP", listenersHealth(), "healthy again once the listeners get through");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+            assertEquals("UP", listenersHealth(), "healthy again once the listeners get through"));
     }
 
-    private List<Map<String, Object>> fraudAlerts(String run, int count) throws InterruptedException {
-        kafka.readUntil(topics.name(Topics.FRAUD_ALERTS), r -> r.size() >= count, WAIT);
-        Thread.sleep(1000);
-        List<Map<String, Object>> alerts = kafka.readUntil(topics.name(Topics.FRAUD_ALERTS), r -> r.size() > count,
-            Duration.ofSeconds(2)).stream().map(r -> map(r.value())).toList();
-        assertTrue(alerts.stream().allMatch(a -> a.get("card_id").toString().endsWith(run)));
-        assertEquals(count, alerts.size(), alerts::toString);
+    /**
+     * The fraud alerts, once {@code count} have arrived and the listener has committed every payment: then they are
+     * all it will write, and there must be exactly {@code count}, all of this run.
+     */
+    private List<Map<String, Object>> fraudAlerts(String run, int count) throws Exception {
+        kafka.awaitRecords(topics.name(Topics.FRAUD_ALERTS), count, WAIT);
+        kafka.awaitConsumed(topics.group("fraud"), topics.name(Topics.TRANSACTIONS), WAIT);
+        List<Map<String, Object>> alerts = kafka.assertNoMoreRecords(topics.name(Topics.FRAUD_ALERTS), count).stream()
+            .map(r -> map(r.value())).toList();
+        assertTrue(alerts.stream().allMatch(a -> a.get("card_id").toString().endsWith(run)), alerts::toString);
         return alerts;
     }
 

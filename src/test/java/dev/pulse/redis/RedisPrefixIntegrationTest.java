@@ -2,8 +2,8 @@ package dev.pulse.redis;
 
 import dev.pulse.alerts.StateStore;
 import dev.pulse.dashboard.DashboardCache;
-import dev.pulse.support.RealServers;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.RealServers;
+import dev.pulse.testkit.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;

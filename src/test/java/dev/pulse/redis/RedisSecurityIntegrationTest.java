@@ -2,10 +2,10 @@ package dev.pulse.redis;
 
 import dev.pulse.alerts.RedisStateStore;
 import dev.pulse.dashboard.DashboardCache;
-import dev.pulse.kafka.IsolatedTopics;
-import dev.pulse.local.EmbeddedRedis;
-import dev.pulse.support.TestCertificates;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.EmbeddedRedis;
+import dev.pulse.testkit.IsolatedTopics;
+import dev.pulse.testkit.TestCertificates;
+import dev.pulse.testkit.TestServers;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;

@@ -1,7 +1,7 @@
 package dev.pulse.bench.jmh;
 
-import dev.pulse.kafka.Records;
 import dev.pulse.kafka.Topics;
+import dev.pulse.testkit.Records;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package dev.pulse.bench.jmh;
 
-import dev.pulse.alerts.InMemoryStateStore;
 import dev.pulse.alerts.temperature.TemperatureAlertProperties;
 import dev.pulse.alerts.temperature.TemperatureAlertService;
 import dev.pulse.events.Decoded;
-import dev.pulse.kafka.Records;
 import dev.pulse.kafka.Topics;
+import dev.pulse.testkit.InMemoryStateStore;
+import dev.pulse.testkit.Records;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,7 +1,7 @@
 package dev.pulse.alerts.temperature;
 
-import dev.pulse.alerts.InMemoryStateStore;
 import dev.pulse.kafka.Topics;
+import dev.pulse.testkit.InMemoryStateStore;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -10,12 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.pulse.kafka.Records.DEAD_LETTERS;
-import static dev.pulse.kafka.Records.DECODER;
-import static dev.pulse.kafka.Records.JSON;
-import static dev.pulse.kafka.Records.map;
-import static dev.pulse.kafka.Records.record;
-import static dev.pulse.kafka.Records.text;
+import static dev.pulse.testkit.Records.DEAD_LETTERS;
+import static dev.pulse.testkit.Records.DECODER;
+import static dev.pulse.testkit.Records.JSON;
+import static dev.pulse.testkit.Records.map;
+import static dev.pulse.testkit.Records.record;
+import static dev.pulse.testkit.Records.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
