@@ -77,7 +77,8 @@ public class FraudService {
     }
 
     public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
-        return processor.processBatch(records, record -> decoder.decodePayment(record.value()), Payment::cardId, this::step, alertsTopic, deadLetters);
+        return processor.processBatch(records, record -> decoder.checkRecordTime(
+            decoder.decodePayment(record.value()), Payment::eventTimeMs, record.timestamp()), Payment::cardId, this::step, alertsTopic, deadLetters);
     }
 
     private Step step(Payment tx, Item<Payment> item, String stateJson, Map<String, String> context) {

@@ -77,7 +77,8 @@ public class TemperatureAlertService {
      * @return the alerts and dead letters, in input order per partition
      */
     public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
-        return processor.processBatch(records, record -> decoder.decodeSensor(record.key(), record.value()), SensorReading::deviceId, this::step, alertsTopic, deadLetters);
+        return processor.processBatch(records, record -> decoder.checkRecordTime(
+            decoder.decodeSensor(record.key(), record.value()), SensorReading::eventTimeMs, record.timestamp()), SensorReading::deviceId, this::step, alertsTopic, deadLetters);
     }
 
     /**
