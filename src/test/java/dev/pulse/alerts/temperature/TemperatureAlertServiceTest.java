@@ -87,6 +87,27 @@ class TemperatureAlertServiceTest {
     }
 
     @Test
+    void excursionsStartingInTheSameSecondGetAlertIdsOfTheirOwnAndTheSameOnesOnReplay() {
+        List<ConsumerRecord<byte[], byte[]>> sameSecond = new ArrayList<>();
+        for (double t : new double[] {60, 40, 61, 40, 62, 40}) {
+            sameSecond.add(record(Topics.REAL_TIME_DATA, offset++, "s10",
+                "{\"device_id\": \"s10\", \"temperature\": %s, \"timestamp\": 1700000000}".formatted(t)));
+        }
+        var alerts = alerts(service.process(sameSecond));
+        assertEquals(List.of("temp-s10-1700000000000", "temp-s10-1700000000000", "temp-s10-1700000000000-2",
+            "temp-s10-1700000000000-2", "temp-s10-1700000000000-3", "temp-s10-1700000000000-3"),
+            alerts.stream().map(a -> a.get("alert_id")).toList());
+
+        var replayed = alerts(new TemperatureAlertService(DECODER, JSON, DEAD_LETTERS, TemperatureAlertProperties.defaults(),
+            new InMemoryStateStore(), Topics.TEMPERATURE_ALERTS).process(sameSecond));
+        assertEquals(alerts, replayed, "replaying the readings from scratch gives the same ids");
+
+        var later = alerts(service.process(readings("s10", 63)));
+        assertEquals("temp-s10-" + (1_700_000_000_000L + (offset - 1) * 1000), later.get(0).get("alert_id"),
+            "an excursion starting at another time has no sequence number");
+    }
+
+    @Test
     void deadLettersReadingsWhoseEventTimeIsOutOfBoundsAndGoesOn() {
         long tenYearsAhead = System.currentTimeMillis() + 3650L * 24 * 3600 * 1000;
         var out = service.process(List.of(
