@@ -1,15 +1,20 @@
 package dev.pulse;
 
+import dev.pulse.aggregates.AggregatesTopology;
+import dev.pulse.aggregates.EventTimeExtractor;
 import dev.pulse.deadletters.DeadLetter;
+import dev.pulse.events.EventTimeBounds;
 import dev.pulse.kafka.IsolatedTopics;
 import dev.pulse.kafka.Topics;
 import dev.pulse.support.KafkaTestClient;
 import dev.pulse.support.KafkaTestClient.Received;
 import dev.pulse.support.RealServers;
 import dev.pulse.support.TestServers;
+import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
+import jakarta.inject.Named;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,6 +22,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -34,6 +40,7 @@ import java.util.function.Predicate;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,6 +63,13 @@ class EventTimeBoundsIntegrationTest implements RealServers {
     KafkaStreams streams;
 
     @Inject
+    @Named(AggregatesTopology.STREAM)
+    ConfiguredStreamBuilder streamsBuilder;
+
+    @Inject
+    EventTimeBounds bounds;
+
+    @Inject
     JsonMapper json;
 
     private final IsolatedTopics topics = new IsolatedTopics();
@@ -69,6 +83,13 @@ class EventTimeBoundsIntegrationTest implements RealServers {
     @AfterAll
     void closeClient() {
         kafka.close();
+    }
+
+    @Test
+    void runsTheStreamWithTheEventTimeExtractorAndTheApplicationsBounds() {
+        assertEquals(EventTimeExtractor.class.getName(),
+            String.valueOf(streamsBuilder.getConfiguration().get(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG)));
+        assertSame(bounds, streamsBuilder.getConfiguration().get(EventTimeExtractor.BOUNDS_CONFIG));
     }
 
     @Test
