@@ -1,6 +1,7 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.events.Decoded;
+import dev.pulse.events.EventTimeBounds;
 import dev.pulse.deadletters.DeadLetter;
 import dev.pulse.metrics.PulseMetrics;
 import dev.pulse.listeners.RecordLog;
@@ -23,7 +24,9 @@ import java.util.function.Function;
  * Reads an input topic as raw bytes and decodes it inside the topology: a record that does not
  * decode goes to the dead-letter topic (with the reason and its origin) and processing goes on; a
  * decoded record continues with its own event time as the record timestamp, so every window and
- * join downstream runs on event time.
+ * join downstream runs on event time. Without a time of its own, a record's event time is its Kafka
+ * timestamp, which must then lie within the same {@link EventTimeBounds} (a record of a table has no
+ * event time); see {@link EventTimeExtractor} for how such a timestamp is kept from moving stream time.
  */
 final class DecodeStep {
 
@@ -79,6 +82,7 @@ final class DecodeStep {
         private final PulseMetrics metrics;
         private final boolean countDeadLetters;
         private FixedKeyProcessorContext<String, Parsed<T>> context;
+        private EventTimeBounds bounds;
 
         DecodeProcessor(RecordDecoder<T> decoder, Function<T, Long> eventTime, boolean tombstones,
                         JsonMapper jsonMapper, PulseMetrics metrics, boolean countDeadLetters) {
@@ -93,11 +97,17 @@ final class DecodeStep {
         @Override
         public void init(FixedKeyProcessorContext<String, Parsed<T>> context) {
             this.context = context;
+            this.bounds = EventTimeExtractor.bounds(context.appConfigs());
         }
 
         @Override
-        public void process(FixedKeyRecord<String, byte[]> record) {
+        public void process(FixedKeyRecord<String, byte[]> received) {
             context.recordMetadata().ifPresent(origin -> metrics.processed(origin.topic(), 1));
+            // A Kafka timestamp out of bounds reached us replaced (EventTimeExtractor); decoding sees the true one.
+            Long original = EventTimeExtractor.takeOriginalTimestamp(received.timestamp(), received.headers());
+            long recordTime = original == null ? received.timestamp() : original;
+            FixedKeyRecord<String, byte[]> record = original == null ? received
+                : received.withTimestamp(context.currentSystemTimeMs());
             if (record.value() == null && tombstones) {
                 if (record.key() == null) {
                     reject(record, "no key: a deletion (null value) needs the key of the entry to delete");
@@ -108,7 +118,7 @@ final class DecodeStep {
             }
             Decoded<T> decoded;
             try {
-                decoded = decoder.decode(record.key(), record.value(), record.timestamp());
+                decoded = decoder.decode(record.key(), record.value(), recordTime);
             } catch (RuntimeException e) {
                 // The decoders do not throw on bad input; this is a safety net so one record cannot stop the partition.
                 decoded = Decoded.invalid("could not decode: " + e);
@@ -117,11 +127,17 @@ final class DecodeStep {
                 reject(record, decoded.error());
                 return;
             }
+            // An event's own time was bounded by the decoder. Without one, its Kafka timestamp is its event time
+            // (or the decoder's result names that timestamp as its time), under the same bounds; a table row has
+            // no event time.
             Long time = eventTime.apply(decoded.value());
-            if (time != null && time < 0) {
-                reject(record, "field 'timestamp': expected a time at or after 1970-01-01T00:00:00Z, got "
-                    + (time / 1000.0) + " s");
-                return;
+            if (!tombstones && (time == null || time == recordTime)) {
+                String rejection = bounds.recordTimeRejection(recordTime);
+                if (rejection != null) {
+                    reject(record, rejection);
+                    return;
+                }
+                time = recordTime;
             }
             FixedKeyRecord<String, Parsed<T>> valid = record.withValue(new Parsed<>(decoded.value(), null));
             context.forward(time == null ? valid : valid.withTimestamp(time));
@@ -145,7 +161,10 @@ final class DecodeStep {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write a dead letter", e);
             }
-            context.forward(record.withValue(new Parsed<T>(null, json)).withHeaders(deadLetter.headers()));
+            // A dead letter keeps its record's time unless that is out of bounds: then it takes the time of rejection.
+            long time = bounds.accepts(record.timestamp()) ? record.timestamp() : context.currentSystemTimeMs();
+            context.forward(record.withValue(new Parsed<T>(null, json)).withHeaders(deadLetter.headers())
+                .withTimestamp(time));
         }
     }
 }

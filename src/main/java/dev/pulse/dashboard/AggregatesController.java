@@ -56,14 +56,16 @@ public class AggregatesController {
     public String categoryWindows(@PathVariable String category, @Nullable @QueryValue Long from,
                                   @Nullable @QueryValue Long to, HttpRequest<?> request,
                                   @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.categoryWindows(category, from == null ? 0 : from, to == null ? Long.MAX_VALUE / 4000 : to,
+        return aggregates.categoryWindows(category, BadParameterException.checkTime("from", from, 0),
+            BadParameterException.checkTime("to", to, BadParameterException.MAX_EPOCH_SECONDS),
             pathOf(request), StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/event-counts")
     public String eventCounts(@Nullable @QueryValue Long from, @Nullable @QueryValue Long to, HttpRequest<?> request,
                               @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.eventCounts(from == null ? 0 : from, to == null ? Long.MAX_VALUE / 4000 : to,
+        return aggregates.eventCounts(BadParameterException.checkTime("from", from, 0),
+            BadParameterException.checkTime("to", to, BadParameterException.MAX_EPOCH_SECONDS),
             pathOf(request), StoreRouter.isForwarded(forwarded));
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,7 +27,8 @@ import java.util.regex.Pattern;
  * <p>Each {@code decodeX(byte[]…)} takes a record as it arrives from Kafka; each
  * {@code decodeX(JsonNode…)} takes one element of an HTTP ingest body. Both accept every format
  * the contract lists and reject anything else with a reason naming the field, what was expected
- * and what was found. Nothing here throws on bad input.
+ * and what was found. Nothing here throws on bad input. Event times, the events' own and the Kafka
+ * record timestamps standing in for them ({@link #checkRecordTime}), must lie within {@link EventTimeBounds}.
  */
 @Singleton
 public class EventDecoder {
@@ -39,9 +42,35 @@ public class EventDecoder {
 
     /** The mapper with its JSON tree deserializer looked up once, not on every record. */
     private final JsonMapper treeMapper;
+    private final EventTimeBounds timeBounds;
 
-    public EventDecoder(JsonMapper jsonMapper) {
+    @Inject
+    public EventDecoder(JsonMapper jsonMapper, EventTimeBounds timeBounds) {
         this.treeMapper = jsonMapper.createSpecific(JSON_NODE);
+        this.timeBounds = timeBounds;
+    }
+
+    /** With the default bounds of event time (at most 1 h ahead of the system clock). */
+    public EventDecoder(JsonMapper jsonMapper) {
+        this(jsonMapper, EventTimeBounds.defaults());
+    }
+
+    public EventTimeBounds timeBounds() {
+        return timeBounds;
+    }
+
+    /**
+     * Checks the Kafka record timestamp of a decoded event that has no {@code timestamp} of its own: that is then
+     * its event time, under the same bounds. A decoded event with a time of its own, or a rejection, passes as it is.
+     *
+     * @param eventTime the event's own time in epoch ms, {@code null} when it has none
+     */
+    public <T> Decoded<T> checkRecordTime(Decoded<T> decoded, Function<T, Long> eventTime, long recordTimestampMs) {
+        if (!decoded.isValid() || eventTime.apply(decoded.value()) != null) {
+            return decoded;
+        }
+        String rejection = timeBounds.recordTimeRejection(recordTimestampMs);
+        return rejection == null ? decoded : Decoded.invalid(rejection);
     }
 
     // --- word-counts -------------------------------------------------------------------------
@@ -128,7 +157,7 @@ public class EventDecoder {
                 throw InvalidFieldException.field("unit", "\"C\" or \"F\"", Fields.describe(Fields.field(node, "unit")));
             }
             double celsius = "F".equalsIgnoreCase(unit) ? fahrenheitToCelsius(temperature) : temperature;
-            return new SensorReading(deviceId, celsius, Fields.optionalTimestamp(node, "timestamp"));
+            return new SensorReading(deviceId, celsius, Fields.optionalTimestamp(node, "timestamp", timeBounds));
         });
     }
 
@@ -175,7 +204,7 @@ public class EventDecoder {
         return guard(() -> new CategoryRecord(
             Fields.requiredString(node, "category"),
             Fields.requiredNumber(node, "value"),
-            Fields.optionalTimestamp(node, "timestamp")));
+            Fields.optionalTimestamp(node, "timestamp", timeBounds)));
     }
 
     // --- user-events -------------------------------------------------------------------------
@@ -200,7 +229,7 @@ public class EventDecoder {
             if (page == null) {
                 page = Fields.optionalString(node, "page");
             }
-            return new UserEvent(userId, eventType, page, Fields.optionalTimestamp(node, "timestamp"));
+            return new UserEvent(userId, eventType, page, Fields.optionalTimestamp(node, "timestamp", timeBounds));
         });
     }
 
@@ -219,7 +248,7 @@ public class EventDecoder {
             Fields.requiredId(node, "user"),
             Fields.requiredString(node, "page"),
             Fields.optionalString(node, "product"),
-            Fields.optionalTimestamp(node, "timestamp")));
+            Fields.optionalTimestamp(node, "timestamp", timeBounds)));
     }
 
     public Decoded<Purchase> decodePurchase(byte[] value) {
@@ -235,7 +264,7 @@ public class EventDecoder {
             Fields.requiredId(node, "user"),
             Fields.requiredString(node, "product"),
             Fields.optionalNumber(node, "amount"),
-            Fields.optionalTimestamp(node, "timestamp")));
+            Fields.optionalTimestamp(node, "timestamp", timeBounds)));
     }
 
     // --- user-profiles, product-catalog (compacted tables: any object) -----------------------
@@ -321,7 +350,7 @@ public class EventDecoder {
                 Fields.optionalString(node, "merchant"),
                 Fields.optionalString(node, "country"),
                 lat, lon,
-                Fields.optionalTimestamp(node, "timestamp"));
+                Fields.optionalTimestamp(node, "timestamp", timeBounds));
         });
     }
 

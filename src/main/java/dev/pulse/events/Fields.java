@@ -14,8 +14,11 @@ import java.util.Locale;
 final class Fields {
 
     private static final int SHOWN_CHARS = 60;
-    /** Whole epoch seconds up to this many give milliseconds that fit a long. */
+    /** Whole epoch seconds down to minus this many give milliseconds that fit a long. */
     private static final long MAX_WHOLE_SECONDS = Long.MAX_VALUE / 1000;
+    /** The first and the last instant with epoch milliseconds in a long. */
+    private static final Instant FIRST_MILLI = Instant.ofEpochMilli(Long.MIN_VALUE);
+    private static final Instant LAST_MILLI = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private Fields() {
     }
@@ -95,40 +98,56 @@ final class Fields {
     }
 
     /**
-     * Reads {@code timestamp}: epoch seconds (a number, or a numeric string) or ISO-8601 text,
-     * a naive one being UTC.
+     * Reads {@code timestamp}: a number (or a numeric string) or ISO-8601 text, a naive one being UTC. A whole
+     * number below {@link EventTimeBounds#MILLIS_FROM} (10^11) is epoch seconds, from there epoch milliseconds
+     * (what {@code Date.now()} and {@code System.currentTimeMillis()} send), from {@link EventTimeBounds#INVALID_FROM}
+     * (10^14) invalid; a number with a fraction is epoch seconds. The time must lie within {@code bounds}.
      *
      * @return epoch milliseconds, or {@code null} when the field is absent
      */
-    static Long optionalTimestamp(JsonNode object, String name) {
+    static Long optionalTimestamp(JsonNode object, String name, EventTimeBounds bounds) {
         JsonNode node = field(object, name);
         if (node == null) {
             return null;
         }
-        String expected = "epoch seconds or an ISO-8601 date-time";
+        String expected = "epoch seconds, epoch milliseconds or an ISO-8601 date-time";
         if (node.isNumber()) {
             Number number = node.getNumberValue();
-            if (isWhole(number) && number.longValue() >= -MAX_WHOLE_SECONDS && number.longValue() <= MAX_WHOLE_SECONDS) {
-                return number.longValue() * 1000;
-            }
-            return epochSecondsToMillis(name, node.getBigDecimalValue());
+            long millis = isWhole(number) ? wholeToMillis(name, node, number.longValue())
+                : decimalToMillis(name, node, node.getBigDecimalValue());
+            return bounded(name, node, millis, bounds);
         }
         if (!node.isString()) {
             throw InvalidFieldException.field(name, expected, describe(node));
         }
         String text = node.getStringValue().trim();
         if (mayBeNumber(text)) {
+            BigDecimal number = null;
             try {
-                return epochSecondsToMillis(name, new BigDecimal(text));
+                number = new BigDecimal(text);
             } catch (NumberFormatException notANumber) {
                 // not a number: try the ISO-8601 forms below
+            }
+            if (number != null) {
+                return bounded(name, node, decimalToMillis(name, node, number), bounds);
             }
         }
         Instant instant = parseIsoInstant(text);
         if (instant == null) {
             throw InvalidFieldException.field(name, expected, describe(node));
         }
-        return instant.toEpochMilli();
+        // A year such as +999999999 has no epoch milliseconds in a long: it is out of bounds either way.
+        long millis = instant.isBefore(FIRST_MILLI) ? Long.MIN_VALUE
+            : instant.isAfter(LAST_MILLI) ? Long.MAX_VALUE : instant.toEpochMilli();
+        return bounded(name, node, millis, bounds);
+    }
+
+    private static long bounded(String name, JsonNode node, long millis, EventTimeBounds bounds) {
+        String rejection = bounds.rejection(millis);
+        if (rejection != null) {
+            throw new InvalidFieldException("field '" + name + "': " + rejection + " (" + describe(node) + ")");
+        }
+        return millis;
     }
 
     /** An int or a long, as the parser gives whole numbers that fit: read without going through BigDecimal. */
@@ -136,12 +155,39 @@ final class Fields {
         return number instanceof Integer || number instanceof Long;
     }
 
-    private static long epochSecondsToMillis(String name, BigDecimal seconds) {
-        try {
-            return seconds.movePointRight(3).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
-        } catch (ArithmeticException tooLarge) {
-            throw InvalidFieldException.field(name, "epoch seconds within range", "number " + seconds);
+    /**
+     * A whole number: epoch seconds below 10^11, epoch milliseconds below 10^14, invalid from there. Values out
+     * of any bounds come back as {@code Long.MIN_VALUE} (far before 2000), for {@link #bounded} to reject.
+     */
+    private static long wholeToMillis(String name, JsonNode node, long value) {
+        if (value >= EventTimeBounds.INVALID_FROM) {
+            throw InvalidFieldException.field(name, "epoch seconds (below 10^11) or epoch milliseconds (below 10^14)",
+                describe(node) + ", 10^14 or more (microseconds?)");
         }
+        if (value >= EventTimeBounds.MILLIS_FROM) {
+            return value;
+        }
+        return value < -MAX_WHOLE_SECONDS ? Long.MIN_VALUE : value * 1000;
+    }
+
+    /** Any number: a whole one as {@link #wholeToMillis}, one with a fraction as epoch seconds. */
+    private static long decimalToMillis(String name, JsonNode node, BigDecimal number) {
+        // Below 1 in size (0.5, 1e-999999999) it is 1970 either way; rounding such a scale would take minutes.
+        if (number.signum() == 0 || number.precision() - number.scale() <= 0) {
+            return 0;
+        }
+        if (number.stripTrailingZeros().scale() <= 0) {
+            if (number.compareTo(BigDecimal.valueOf(EventTimeBounds.INVALID_FROM)) >= 0) {
+                return wholeToMillis(name, node, EventTimeBounds.INVALID_FROM);
+            }
+            return number.compareTo(BigDecimal.valueOf(-MAX_WHOLE_SECONDS)) < 0 ? Long.MIN_VALUE
+                : wholeToMillis(name, node, number.longValueExact());
+        }
+        BigDecimal millis = number.movePointRight(3).setScale(0, java.math.RoundingMode.HALF_UP);
+        if (millis.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            return Long.MAX_VALUE;
+        }
+        return millis.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) < 0 ? Long.MIN_VALUE : millis.longValueExact();
     }
 
     /**

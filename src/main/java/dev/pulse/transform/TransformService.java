@@ -79,7 +79,10 @@ public class TransformService {
 
     ProducerRecord<byte[], byte[]> transform(ConsumerRecord<byte[], byte[]> record) {
         Decoded<JsonNode> parsed = decoder.parseBytes(record.value());
-        Decoded<CategoryRecord> valid = parsed.isValid() ? decoder.decodeRecord(parsed.value()) : Decoded.invalid(parsed.error());
+        // The record's timestamp is checked as Streams checks it (it reads this topic too and leaves its dead letters here).
+        Decoded<CategoryRecord> valid = parsed.isValid()
+            ? decoder.checkRecordTime(decoder.decodeRecord(parsed.value()), CategoryRecord::eventTimeMs, record.timestamp())
+            : Decoded.invalid(parsed.error());
         if (!valid.isValid()) {
             return deadLetters.record(record, valid.error());
         }

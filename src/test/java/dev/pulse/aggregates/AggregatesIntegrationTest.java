@@ -63,7 +63,9 @@ class AggregatesIntegrationTest implements RealServers {
                 // A group and state of its own: no rebalance with, or state from, another test's instance.
                 "kafka.streams.default.application.id", "pulse-aggregates-it-" + marker,
                 "kafka.streams.default.state.dir", Files.createTempDirectory("pulse-aggregates-it").toString(),
-                "kafka.streams.default.commit.interval.ms", "200");
+                "kafka.streams.default.commit.interval.ms", "200",
+                // This run's event times lie up to 1 h 12 min ahead of the clock (see above).
+                "pulse.time.max-future", "2h");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

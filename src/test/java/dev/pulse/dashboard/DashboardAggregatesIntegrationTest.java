@@ -187,6 +187,18 @@ class DashboardAggregatesIntegrationTest implements RealServers {
         }
     }
 
+    @Test
+    void rejectsATimeBeyondWhatAnInstantHoldsWithTheReason() throws Exception {
+        for (String path : List.of("/api/event-counts?to=9223372036854775807", "/api/event-counts?from=-9223372036854775808",
+            "/api/categories/x/windows?to=31556889864403200", "/api/categories/x/windows?from=0&to=9300000000000000")) {
+            HttpClientResponseException e = assertThrows(HttpClientResponseException.class,
+                () -> http.toBlocking().retrieve(HttpRequest.GET(path), String.class), path);
+            assertEquals(HttpStatus.BAD_REQUEST, e.getStatus(), path);
+            String reason = (String) json.readValue(e.getResponse().getBody(String.class).orElseThrow(), Map.class).get("error");
+            assertTrue(reason.matches("'(from|to)' must be epoch seconds within ±2305843009213693, got -?\\d+"), reason);
+        }
+    }
+
     private Map<?, ?> awaitGet(String path, java.util.function.Predicate<Map<?, ?>> done) {
         // 503 while the Streams application is still starting: keep asking.
         return await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(getter(path), done::test);

@@ -10,6 +10,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -17,6 +21,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -329,7 +334,12 @@ class EventDecoderTest {
             Arguments.of("1700000000.5", 1_700_000_000_500L),
             Arguments.of("1700000000.123", 1_700_000_000_123L),
             Arguments.of("1736935200.000001", JAN_15_10_00_UTC_MS),
-            Arguments.of("0", 0L),
+            Arguments.of("1700000000000", 1_700_000_000_000L),
+            Arguments.of("1700000000123", 1_700_000_000_123L),
+            Arguments.of("1.7e12", 1_700_000_000_000L),
+            Arguments.of("1700000000123.0", 1_700_000_000_123L),
+            Arguments.of("\"1700000000123\"", 1_700_000_000_123L),
+            Arguments.of("946684800", 946_684_800_000L),
             Arguments.of("\"1700000000\"", 1_700_000_000_000L),
             Arguments.of("\"1700000000.25\"", 1_700_000_000_250L),
             Arguments.of("\"2025-01-15T10:00:00Z\"", JAN_15_10_00_UTC_MS),
@@ -384,29 +394,132 @@ class EventDecoderTest {
         """)
     void rejectsAnInvalidTimestamp(String timestamp, String got) {
         String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": " + timestamp + "}";
-        assertEquals("field 'timestamp': expected epoch seconds or an ISO-8601 date-time, got " + got,
+        assertEquals("field 'timestamp': expected epoch seconds, epoch milliseconds or an ISO-8601 date-time, got " + got,
             reason(decoder.decodeSensor(null, bytes(reading))));
     }
 
-    @Test
-    void rejectsEpochSecondsTooLargeForMillis() {
-        String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": 1e30}";
-        String reason = reason(decoder.decodeSensor(null, bytes(reading)));
-        assertTrue(reason.startsWith("field 'timestamp': expected epoch seconds within range, got number "), reason);
+    // --- bounded event time ------------------------------------------------------------------
+
+    /** The clock of {@link #bounded}: 2025-01-15T10:00:00Z. */
+    private static final Clock NOW = Clock.fixed(Instant.ofEpochMilli(JAN_15_10_00_UTC_MS), ZoneOffset.UTC);
+    private final EventDecoder bounded = new EventDecoder(JsonMapper.createDefault(),
+        new EventTimeBounds(Duration.ofHours(1), NOW));
+
+    private String timestampReason(EventDecoder decoder, String timestamp) {
+        String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": " + timestamp + "}";
+        return reason(decoder.decodeSensor(null, bytes(reading)));
+    }
+
+    private long timestampMs(EventDecoder decoder, String timestamp) {
+        String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": " + timestamp + "}";
+        return valid(decoder.decodeSensor(null, bytes(reading))).eventTimeMs();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"9223372036854776", "-9223372036854776", "9223372036854775807", "-9223372036854775808"})
-    void rejectsWholeEpochSecondsTooLargeForMillis(String seconds) {
-        String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": " + seconds + "}";
-        assertEquals("field 'timestamp': expected epoch seconds within range, got number " + seconds,
-            reason(decoder.decodeSensor(null, bytes(reading))));
+    @CsvSource(delimiter = '|', textBlock = """
+        99999999999          | expected a time at most 1 h ahead of the clock (2025-01-15T10:00:00Z), got 5138-11-16T09:46:39Z (number 99999999999)
+        100000000000         | expected a time from 2000-01-01T00:00:00Z on, got 1973-03-03T09:46:40Z (number 100000000000)
+        99999999999999       | expected a time at most 1 h ahead of the clock (2025-01-15T10:00:00Z), got 5138-11-16T09:46:39.999Z (number 99999999999999)
+        100000000000000      | expected epoch seconds (below 10^11) or epoch milliseconds (below 10^14), got number 100000000000000, 10^14 or more (microseconds?)
+        1700000000000000     | expected epoch seconds (below 10^11) or epoch milliseconds (below 10^14), got number 1700000000000000, 10^14 or more (microseconds?)
+        1e30                 | expected epoch seconds (below 10^11) or epoch milliseconds (below 10^14), got number 1.0E30, 10^14 or more (microseconds?)
+        9223372036854775807  | expected epoch seconds (below 10^11) or epoch milliseconds (below 10^14), got number 9223372036854775807, 10^14 or more (microseconds?)
+        "100000000000000"    | expected epoch seconds (below 10^11) or epoch milliseconds (below 10^14), got string "100000000000000", 10^14 or more (microseconds?)
+        """)
+    void readsWholeNumbersBelow10To11AsSecondsFromThereAsMillisecondsAndFrom10To14NotAtAll(String timestamp, String reason) {
+        assertEquals("field 'timestamp': " + reason, timestampReason(bounded, timestamp));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+        946684799                | 1999-12-31T23:59:59Z (number 946684799)
+        946684799999             | 1999-12-31T23:59:59.999Z (number 946684799999)
+        0                        | 1970-01-01T00:00:00Z (number 0)
+        -1                       | 1969-12-31T23:59:59Z (number -1)
+        0.5                      | 1970-01-01T00:00:00Z (number 0.5)
+        "1999-12-31T23:59:59Z"   | 1999-12-31T23:59:59Z (string "1999-12-31T23:59:59Z")
+        "1999-12-31T23:59:59"    | 1999-12-31T23:59:59Z (string "1999-12-31T23:59:59")
+        """)
+    void rejectsATimeBefore2000(String timestamp, String got) {
+        assertEquals("field 'timestamp': expected a time from 2000-01-01T00:00:00Z on, got " + got,
+            timestampReason(bounded, timestamp));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-9223372036854775808", "-9223372036854776", "-1e30", "\"-999999999-01-01T00:00:00Z\""})
+    void rejectsTimesFarBefore2000WithoutOverflowing(String timestamp) {
+        assertTrue(timestampReason(bounded, timestamp).startsWith(
+            "field 'timestamp': expected a time from 2000-01-01T00:00:00Z on, got "), timestamp);
     }
 
     @Test
-    void readsTheLargestWholeEpochSecondsThatFitMillis() {
-        String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": -9223372036854775}";
-        assertEquals(-9_223_372_036_854_775_000L, valid(decoder.decodeSensor(null, bytes(reading))).eventTimeMs());
+    void acceptsUpToMaxFutureAheadOfTheClockAndNoMore() {
+        long limit = JAN_15_10_00_UTC_MS + 3_600_000;
+        assertEquals(limit, timestampMs(bounded, Long.toString(limit)));
+        assertEquals(limit, timestampMs(bounded, Long.toString(limit / 1000)));
+        assertEquals(limit, timestampMs(bounded, "\"2025-01-15T11:00:00Z\""));
+        assertEquals("field 'timestamp': expected a time at most 1 h ahead of the clock (2025-01-15T10:00:00Z), got "
+            + "2025-01-15T11:00:00.001Z (number " + (limit + 1) + ")", timestampReason(bounded, Long.toString(limit + 1)));
+        // Naive ISO-8601 is UTC: Python's datetime.now() east of UTC lands ahead and, beyond the slack, out.
+        assertEquals("field 'timestamp': expected a time at most 1 h ahead of the clock (2025-01-15T10:00:00Z), got "
+            + "2025-01-15T12:00:00Z (string \"2025-01-15T12:00:00\")", timestampReason(bounded, "\"2025-01-15T12:00:00\""));
+
+        EventDecoder strict = new EventDecoder(JsonMapper.createDefault(), new EventTimeBounds(Duration.ZERO, NOW));
+        assertEquals(JAN_15_10_00_UTC_MS, timestampMs(strict, Long.toString(JAN_15_10_00_UTC_MS)));
+        assertTrue(timestampReason(strict, Long.toString(JAN_15_10_00_UTC_MS + 1))
+            .contains("expected a time at most 0 s ahead of the clock"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"+999999999-12-31T23:59:59Z\"", "\"+999999999-12-31T23:59:59\"", "1700000000000.5", "123456789012.5",
+        "99999999999.5"})
+    void rejectsTimesFarAheadWithoutOverflowing(String timestamp) {
+        String reading = "{\"device_id\": \"sensor_1\", \"temperature\": 20, \"timestamp\": " + timestamp + "}";
+        Decoded<SensorReading> decoded = bounded.decodeSensor(null, bytes(reading));
+        assertFalse(decoded.isValid(), timestamp);
+    }
+
+    @Test
+    void rejectsATinyFractionPromptly() {
+        // Rounding 1e-999999999 to milliseconds the direct way would take minutes.
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertTrue(timestampReason(bounded, "\"1e-999999999\"")
+            .startsWith("field 'timestamp': expected a time from 2000-01-01T00:00:00Z on, got 1970-01-01T00:00:00Z")));
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertTrue(timestampReason(bounded, "1e-999999999")
+            .startsWith("field 'timestamp': expected a time from 2000-01-01T00:00:00Z on")));
+    }
+
+    @Test
+    void boundsTheTimestampOfEveryTopic() {
+        String ahead = "1800000000";
+        assertTrue(bounded.decodeRecord(bytes("{\"value\": 1, \"category\": \"A\", \"timestamp\": " + ahead + "}"))
+            .error().contains("ahead of the clock"));
+        assertTrue(bounded.decodeUserEvent(bytes("{\"user_id\": 1, \"event_type\": \"v\", \"timestamp\": " + ahead + "}"))
+            .error().contains("ahead of the clock"));
+        assertTrue(bounded.decodeClick(bytes("{\"user\": \"a\", \"page\": \"/\", \"timestamp\": " + ahead + "}"))
+            .error().contains("ahead of the clock"));
+        assertTrue(bounded.decodePurchase(bytes("{\"user\": \"a\", \"product\": \"p\", \"timestamp\": " + ahead + "}"))
+            .error().contains("ahead of the clock"));
+        assertTrue(bounded.decodePayment(bytes("{\"transaction_id\": \"t\", \"card_id\": \"c\", \"amount\": 1, "
+            + "\"timestamp\": " + ahead + "}")).error().contains("ahead of the clock"));
+        assertTrue(bounded.decodeSensor("s", json("{\"temperature\": 1, \"timestamp\": " + ahead + "}"))
+            .error().contains("ahead of the clock"), "HTTP ingest too");
+    }
+
+    @Test
+    void checksTheRecordTimestampOnlyOfAnEventWithoutATimeOfItsOwn() {
+        Decoded<SensorReading> withTime = bounded.decodeSensor(null, bytes(
+            "{\"device_id\": \"s\", \"temperature\": 1, \"timestamp\": 1736935200}"));
+        Decoded<SensorReading> withoutTime = bounded.decodeSensor(null, bytes("{\"device_id\": \"s\", \"temperature\": 1}"));
+        long tenYearsAhead = JAN_15_10_00_UTC_MS + 3650L * 24 * 3600 * 1000;
+
+        assertEquals(withTime, bounded.checkRecordTime(withTime, SensorReading::eventTimeMs, tenYearsAhead));
+        assertEquals(withoutTime, bounded.checkRecordTime(withoutTime, SensorReading::eventTimeMs, JAN_15_10_00_UTC_MS));
+        assertEquals("no 'timestamp' in the value, so the Kafka record timestamp is the event time: expected a time at "
+                + "most 1 h ahead of the clock (2025-01-15T10:00:00Z), got 2035-01-13T10:00:00Z",
+            bounded.checkRecordTime(withoutTime, SensorReading::eventTimeMs, tenYearsAhead).error());
+        assertEquals("no 'timestamp' in the value, so the Kafka record timestamp is the event time: expected a time "
+                + "from 2000-01-01T00:00:00Z on, got 1970-01-01T00:00:01Z",
+            bounded.checkRecordTime(withoutTime, SensorReading::eventTimeMs, 1000).error());
     }
 
     @ParameterizedTest

@@ -34,8 +34,8 @@ import java.util.Map;
  *   <li>{@code LARGE_AMOUNT}: amount above the limit;</li>
  *   <li>{@code VELOCITY}: more than N transactions of the card within the window ending at this one (event time);</li>
  *   <li>{@code AMOUNT_SPIKE}: amount above k × the card's running average, once it has enough transactions;</li>
- *   <li>{@code IMPOSSIBLE_TRAVEL}: this and the card's previous transaction within the window, and: when both carry
- *       lat/lon, farther apart than the maximum speed allows; otherwise in two different countries.</li>
+ *   <li>{@code IMPOSSIBLE_TRAVEL}: this and the card's previous transaction within the window, and in two
+ *       different countries, or (when both carry lat/lon) farther apart than the maximum speed allows.</li>
  * </ul>
  * One alert per transaction and rule that fires, {@code alert_id = fraud-<rule>-<transaction id>}, with a reason
  * in words and the evidence. A transaction id the card saw within the velocity window is a duplicate and checked
@@ -77,7 +77,8 @@ public class FraudService {
     }
 
     public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
-        return processor.processBatch(records, record -> decoder.decodePayment(record.value()), Payment::cardId, this::step, alertsTopic, deadLetters);
+        return processor.processBatch(records, record -> decoder.checkRecordTime(
+            decoder.decodePayment(record.value()), Payment::eventTimeMs, record.timestamp()), Payment::cardId, this::step, alertsTopic, deadLetters);
     }
 
     private Step step(Payment tx, Item<Payment> item, String stateJson, Map<String, String> context) {
@@ -168,13 +169,13 @@ public class FraudService {
     /** @return the reason when the two uses could not both be genuine, else {@code null} */
     private String travel(Payment tx, long ts, Seen previous) {
         double hours = Math.abs(ts - previous.ts()) / 3_600_000.0;
+        // Two countries or too fast: either is enough, so positions within reach do not excuse a change of country.
         if (hasPosition(tx.lat(), tx.lon()) && hasPosition(previous.lat(), previous.lon())) {
             double km = distanceKm(previous.lat(), previous.lon(), tx.lat(), tx.lon());
             if (km > properties.maxSpeedKmh() * hours) {
                 return "card used %s km apart within %s minutes: faster than %s km/h".formatted(
                     number(round(km, 1)), number(round(hours * 60, 1)), number(properties.maxSpeedKmh()));
             }
-            return null;
         }
         if (tx.country() != null && previous.country() != null && !tx.country().equalsIgnoreCase(previous.country())) {
             return "card used in %s and in %s within %s minutes".formatted(previous.country(), tx.country(),

@@ -6,22 +6,36 @@ import io.micronaut.serde.annotation.Serdeable;
 
 /**
  * A device's alert state as kept in Redis under {@code <prefix>:temperature:state:<device id>} ({@code pulse.redis.prefix}, default {@code pulse}) (JSON): {@code RAISED}
- * with the open excursion's alert id and start. A device in the {@code NORMAL} state has no key. The state changes
- * only when an alert is raised or cleared, so a reading that changes nothing writes nothing to Redis.
+ * with the open excursion's alert id and start, or {@code NORMAL} with those of the device's last excursion (a
+ * device that never had one has no key). The state changes only when an alert is raised or cleared, so a reading
+ * that changes nothing writes nothing to Redis.
  *
- * @param state          {@code NORMAL} or {@code RAISED}
- * @param alertId        the open excursion's alert id, {@code null} when NORMAL
- * @param since          event time (epoch ms) the open excursion started, {@code null} when NORMAL
+ * @param state   {@code NORMAL} or {@code RAISED}
+ * @param alertId the open (or last) excursion's alert id
+ * @param since   event time (epoch ms) the open (or last) excursion started
+ * @param seq     how many of the device's excursions in a row started at {@code since}, this one included
+ *                ({@code null}: one); the second and later get {@code -<seq>} after their alert id, so each
+ *                excursion has an id of its own
  */
 @Serdeable
 public record DeviceAlertState(
     @JsonProperty("state") String state,
     @JsonProperty("alert_id") @Nullable String alertId,
-    @JsonProperty("since") @Nullable Long since) {
+    @JsonProperty("since") @Nullable Long since,
+    @JsonProperty("seq") @Nullable Integer seq) {
 
     public static final String NORMAL = "NORMAL";
 
+    public DeviceAlertState(String state, String alertId, Long since) {
+        this(state, alertId, since, null);
+    }
+
     public boolean raised() {
         return TemperatureAlert.RAISED.equals(state);
+    }
+
+    /** {@link #seq}, one when absent. */
+    public int seqOrOne() {
+        return seq == null ? 1 : seq;
     }
 }

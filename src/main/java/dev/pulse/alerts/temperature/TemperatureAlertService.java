@@ -27,7 +27,8 @@ import java.util.Map;
  * The temperature alert state machine, per device: NORMAL → RAISED when a reading goes strictly above the
  * device's threshold; RAISED → NORMAL (CLEARED) when a reading falls strictly below threshold − hysteresis;
  * readings in between change nothing, so a temperature hovering at the threshold does not flap. Both alerts of
- * an excursion carry {@code alert_id = temp-<device>-<event time (ms) of the reading that raised it>}.
+ * an excursion carry {@code alert_id = temp-<device>-<event time (ms) of the reading that raised it>}, followed by
+ * {@code -2}, {@code -3}… for further excursions of the device that start at that same time.
  *
  * <p>State lives in the {@link StateStore} (see {@link KeyedStateProcessor} for why a redelivered batch gives
  * the same alerts and no more). Readings are normalised by {@link EventDecoder#decodeSensor}: °C, event time
@@ -77,7 +78,8 @@ public class TemperatureAlertService {
      * @return the alerts and dead letters, in input order per partition
      */
     public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
-        return processor.processBatch(records, record -> decoder.decodeSensor(record.key(), record.value()), SensorReading::deviceId, this::step, alertsTopic, deadLetters);
+        return processor.processBatch(records, record -> decoder.checkRecordTime(
+            decoder.decodeSensor(record.key(), record.value()), SensorReading::eventTimeMs, record.timestamp()), SensorReading::deviceId, this::step, alertsTopic, deadLetters);
     }
 
     /**
@@ -117,21 +119,25 @@ public class TemperatureAlertService {
             : properties.deviceThresholds().getOrDefault(device, properties.threshold());
         double hysteresis = override != null && override.hysteresis() != null ? override.hysteresis()
             : properties.deviceHysteresis().getOrDefault(device, properties.hysteresis());
-        // NORMAL has no key; only a RAISED state is read, and only a transition is written.
+        // Only a transition is written: RAISED with the excursion, then NORMAL remembering it (for the next id).
         DeviceAlertState state = stateJson == null ? null : read(stateJson, DeviceAlertState.class);
         double t = reading.temperature();
         if (state == null || !state.raised()) {
             if (t <= threshold) {
-                return Step.unchanged(null);
+                return Step.unchanged(stateJson);
             }
-            String alertId = "temp-" + device + "-" + eventTime;
-            return new Step(write(new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime)),
+            // Excursions starting at the same event time (readings in whole seconds) are told apart by a sequence
+            // number, which replaying the same readings gives again.
+            int seq = state != null && state.since() != null && state.since() == eventTime ? state.seqOrOne() + 1 : 1;
+            String alertId = "temp-" + device + "-" + eventTime + (seq == 1 ? "" : "-" + seq);
+            return new Step(write(new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime, seq == 1 ? null : seq)),
                 List.of(write(new TemperatureAlert(alertId, device, TemperatureAlert.RAISED, t, threshold,
                     WireTime.epochSeconds(eventTime)))));
         }
         if (t < threshold - hysteresis) {
-            return new Step(null, List.of(write(new TemperatureAlert(state.alertId(), device, TemperatureAlert.CLEARED, t,
-                threshold, WireTime.epochSeconds(eventTime)))));
+            return new Step(write(new DeviceAlertState(DeviceAlertState.NORMAL, state.alertId(), state.since(), state.seq())),
+                List.of(write(new TemperatureAlert(state.alertId(), device, TemperatureAlert.CLEARED, t,
+                    threshold, WireTime.epochSeconds(eventTime)))));
         }
         return Step.unchanged(stateJson);
     }

@@ -137,6 +137,19 @@ class FraudServiceTest {
     }
 
     @Test
+    void impossibleTravelFiresForTwoCountriesEvenWhenThePositionsAreWithinReach() {
+        String strasbourg = "\"lat\": 48.5734, \"lon\": 7.7521";
+        String kehl = "\"lat\": 48.5725, \"lon\": 7.8155"; // 5 km away, across the Rhine
+        var alerts = alerts(service.process(List.of(
+            tx("c9", 50, 0, "FR", strasbourg), tx("c9", 50, 1800, "DE", kehl))));
+        assertEquals(List.of("IMPOSSIBLE_TRAVEL"), rules(alerts), "two countries, whatever the distance");
+        assertEquals("card used in FR and in DE within 30 minutes", alerts.get(0).get("reason"));
+        Map<?, ?> evidence = (Map<?, ?>) alerts.get(0).get("evidence");
+        assertEquals("FR", evidence.get("previous_country"));
+        assertTrue(((Number) evidence.get("distance_km")).doubleValue() < 10);
+    }
+
+    @Test
     void aTransactionCanFireSeveralRulesEachWithItsOwnAlert() {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 5; i++) {

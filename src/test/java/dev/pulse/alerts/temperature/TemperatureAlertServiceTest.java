@@ -87,6 +87,53 @@ class TemperatureAlertServiceTest {
     }
 
     @Test
+    void excursionsStartingInTheSameSecondGetAlertIdsOfTheirOwnAndTheSameOnesOnReplay() {
+        List<ConsumerRecord<byte[], byte[]>> sameSecond = new ArrayList<>();
+        for (double t : new double[] {60, 40, 61, 40, 62, 40}) {
+            sameSecond.add(record(Topics.REAL_TIME_DATA, offset++, "s10",
+                "{\"device_id\": \"s10\", \"temperature\": %s, \"timestamp\": 1700000000}".formatted(t)));
+        }
+        var alerts = alerts(service.process(sameSecond));
+        assertEquals(List.of("temp-s10-1700000000000", "temp-s10-1700000000000", "temp-s10-1700000000000-2",
+            "temp-s10-1700000000000-2", "temp-s10-1700000000000-3", "temp-s10-1700000000000-3"),
+            alerts.stream().map(a -> a.get("alert_id")).toList());
+
+        var replayed = alerts(new TemperatureAlertService(DECODER, JSON, DEAD_LETTERS, TemperatureAlertProperties.defaults(),
+            new InMemoryStateStore(), Topics.TEMPERATURE_ALERTS).process(sameSecond));
+        assertEquals(alerts, replayed, "replaying the readings from scratch gives the same ids");
+
+        var later = alerts(service.process(readings("s10", 63)));
+        assertEquals("temp-s10-" + (1_700_000_000_000L + (offset - 1) * 1000), later.get(0).get("alert_id"),
+            "an excursion starting at another time has no sequence number");
+    }
+
+    @Test
+    void deadLettersReadingsWhoseEventTimeIsOutOfBoundsAndGoesOn() {
+        long tenYearsAhead = System.currentTimeMillis() + 3650L * 24 * 3600 * 1000;
+        var out = service.process(List.of(
+            record(Topics.REAL_TIME_DATA, 0, 0, 1_700_000_000_000L, "s11",
+                "{\"device_id\": \"s11\", \"temperature\": 90, \"timestamp\": 100000000000000}".getBytes()),
+            record(Topics.REAL_TIME_DATA, 0, 1, 1_700_000_000_000L, "s11",
+                "{\"device_id\": \"s11\", \"temperature\": 90, \"timestamp\": \"1999-12-31T23:59:59Z\"}".getBytes()),
+            record(Topics.REAL_TIME_DATA, 0, 2, 1_700_000_000_000L, "s11",
+                ("{\"device_id\": \"s11\", \"temperature\": 90, \"timestamp\": " + tenYearsAhead / 1000 + "}").getBytes()),
+            record(Topics.REAL_TIME_DATA, 0, 3, tenYearsAhead, "s11", "Temperature: 90C".getBytes()),
+            record(Topics.REAL_TIME_DATA, 0, 4, 1_700_000_000_000L, "s11",
+                "{\"device_id\": \"s11\", \"temperature\": 90, \"timestamp\": 1700000000123}".getBytes())));
+        assertEquals(List.of(Topics.DEAD_LETTER_QUEUE, Topics.DEAD_LETTER_QUEUE, Topics.DEAD_LETTER_QUEUE,
+            Topics.DEAD_LETTER_QUEUE, Topics.TEMPERATURE_ALERTS), out.stream().map(ProducerRecord::topic).toList());
+        List<String> reasons = out.subList(0, 4).stream().map(r -> (String) map(r.value()).get("error")).toList();
+        assertTrue(reasons.get(0).contains("10^14 or more"), reasons.get(0));
+        assertTrue(reasons.get(1).contains("expected a time from 2000-01-01T00:00:00Z on"), reasons.get(1));
+        assertTrue(reasons.get(2).contains("ahead of the clock"), reasons.get(2));
+        assertTrue(reasons.get(3).startsWith("no 'timestamp' in the value, so the Kafka record timestamp is the event "
+            + "time: expected a time at most 1 h ahead of the clock"), reasons.get(3));
+        Map<String, Object> alert = alerts(out).get(0);
+        assertEquals("temp-s11-1700000000123", alert.get("alert_id"), "milliseconds read as milliseconds");
+        assertEquals(1_700_000_000.123, ((Number) alert.get("timestamp")).doubleValue());
+    }
+
+    @Test
     void usesPerDeviceThresholdsFromConfiguration() {
         TemperatureAlertService configured = service(new TemperatureAlertProperties(50, 5, Map.of("hot", 80.0), Map.of("hot", 1.0)));
         var alerts = alerts(configured.process(readings("hot", 60, 79, 81, 79.5, 78.9)));
