@@ -18,8 +18,9 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import java.util.Map;
 
 /**
- * The dashboard's aggregate reads ({@code GET /api/…}): words, categories and their windows, event
- * counts, top pages, a user's home clicks and sessions, devices. Any instance answers any key.
+ * The dashboard's aggregate reads ({@code GET /api/…}), each handed to the query class of its
+ * aggregate: words, categories and their windows, event counts, top pages, a user's sessions and home
+ * clicks, devices, enriched clicks and conversions. Any instance answers any key.
  */
 @Controller("/api")
 @Produces(MediaType.APPLICATION_JSON)
@@ -27,36 +28,48 @@ import java.util.Map;
 public class AggregatesController {
 
     private static final int DEFAULT_TOP = 10;
+    private static final int DEFAULT_LIMIT = 100;
 
-    private final AggregatesQueryService aggregates;
+    private final WordQueries words;
+    private final CategoryQueries categories;
+    private final UserActivityQueries userActivity;
+    private final DeviceQueries devices;
+    private final ClickQueries clicks;
+    private final HomeClickQueries homeClicks;
 
-    public AggregatesController(AggregatesQueryService aggregates) {
-        this.aggregates = aggregates;
+    public AggregatesController(WordQueries words, CategoryQueries categories, UserActivityQueries userActivity,
+                                DeviceQueries devices, ClickQueries clicks, HomeClickQueries homeClicks) {
+        this.words = words;
+        this.categories = categories;
+        this.userActivity = userActivity;
+        this.devices = devices;
+        this.clicks = clicks;
+        this.homeClicks = homeClicks;
     }
 
     @Get("/words/{word}")
     public String word(@PathVariable String word, HttpRequest<?> request,
                        @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.word(word.toLowerCase(java.util.Locale.ROOT), pathOf(request), StoreRouter.isForwarded(forwarded));
+        return words.word(word.toLowerCase(java.util.Locale.ROOT), pathOf(request), StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/words")
     public String topWords(@Nullable @QueryValue Integer top, HttpRequest<?> request,
                            @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.topWords(BadParameterException.checkLimit("top", top, DEFAULT_TOP), pathOf(request),
+        return words.topWords(BadParameterException.checkLimit("top", top, DEFAULT_TOP), pathOf(request),
             StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/categories")
     public String categories(HttpRequest<?> request, @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.categories(pathOf(request), StoreRouter.isForwarded(forwarded));
+        return categories.categories(pathOf(request), StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/categories/{category}/windows")
     public String categoryWindows(@PathVariable String category, @Nullable @QueryValue Long from,
                                   @Nullable @QueryValue Long to, HttpRequest<?> request,
                                   @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.categoryWindows(category, BadParameterException.checkTime("from", from, 0),
+        return categories.categoryWindows(category, BadParameterException.checkTime("from", from, 0),
             BadParameterException.checkTime("to", to, BadParameterException.MAX_EPOCH_SECONDS),
             pathOf(request), StoreRouter.isForwarded(forwarded));
     }
@@ -64,7 +77,7 @@ public class AggregatesController {
     @Get("/event-counts")
     public String eventCounts(@Nullable @QueryValue Long from, @Nullable @QueryValue Long to, HttpRequest<?> request,
                               @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.eventCounts(BadParameterException.checkTime("from", from, 0),
+        return userActivity.eventCounts(BadParameterException.checkTime("from", from, 0),
             BadParameterException.checkTime("to", to, BadParameterException.MAX_EPOCH_SECONDS),
             pathOf(request), StoreRouter.isForwarded(forwarded));
     }
@@ -72,31 +85,41 @@ public class AggregatesController {
     @Get("/pages/top")
     public String topPages(@Nullable @QueryValue Integer n, HttpRequest<?> request,
                            @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.topPages(BadParameterException.checkLimit("n", n, DEFAULT_TOP), pathOf(request),
+        return userActivity.topPages(BadParameterException.checkLimit("n", n, DEFAULT_TOP), pathOf(request),
             StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/users/{user}/home-clicks")
     public String homeClicks(@PathVariable String user, HttpRequest<?> request,
                              @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.homeClicks(user, pathOf(request), StoreRouter.isForwarded(forwarded));
+        return homeClicks.homeClicks(user, pathOf(request), StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/users/{user}/sessions")
     public String sessions(@PathVariable String user, HttpRequest<?> request,
                            @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.sessions(user, pathOf(request), StoreRouter.isForwarded(forwarded));
+        return userActivity.sessions(user, pathOf(request), StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/devices")
     public String devices(HttpRequest<?> request, @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.devices(pathOf(request), StoreRouter.isForwarded(forwarded));
+        return devices.devices(pathOf(request), StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/devices/{deviceId}")
     public String device(@PathVariable String deviceId, HttpRequest<?> request,
                          @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
-        return aggregates.device(deviceId, pathOf(request), StoreRouter.isForwarded(forwarded));
+        return devices.device(deviceId, pathOf(request), StoreRouter.isForwarded(forwarded));
+    }
+
+    @Get("/users/{user}/clicks/enriched")
+    public String enrichedClicks(@PathVariable String user, @Nullable @QueryValue Integer limit) {
+        return clicks.enrichedClicks(user, BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
+    }
+
+    @Get("/conversions")
+    public String conversions(@Nullable @QueryValue Integer limit) {
+        return clicks.conversions(BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
     }
 
     @Error(exception = StateNotReadyException.class, global = true)

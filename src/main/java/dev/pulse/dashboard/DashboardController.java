@@ -10,7 +10,6 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
 import io.micronaut.http.annotation.Get;
-import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
@@ -61,16 +60,6 @@ public class DashboardController {
     public String alerts(@Nullable @QueryValue String type, @Nullable @QueryValue String state,
                          @Nullable @QueryValue Integer limit) {
         return lists.alerts(type, state, BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
-    }
-
-    @Get("/conversions")
-    public String conversions(@Nullable @QueryValue Integer limit) {
-        return lists.conversions(BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
-    }
-
-    @Get("/users/{user}/clicks/enriched")
-    public String enrichedClicks(@PathVariable String user, @Nullable @QueryValue Integer limit) {
-        return lists.enrichedClicks(user, BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
     }
 
     @Error(exception = BadParameterException.class, global = true)

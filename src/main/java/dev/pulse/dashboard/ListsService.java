@@ -2,13 +2,13 @@ package dev.pulse.dashboard;
 
 import jakarta.inject.Singleton;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+
+import static dev.pulse.dashboard.Answers.items;
 
 /**
- * The dashboard's list reads (alerts, conversions, a user's enriched clicks), cached in Redis and
- * computed from {@link RecentEvents} otherwise.
+ * The dashboard's alert list, cached in Redis and computed from {@link RecentEvents} otherwise
+ * (the lists of the click joins are {@link ClickQueries}').
  */
 @Singleton
 public class ListsService {
@@ -39,22 +39,5 @@ public class ListsService {
         return cache.read("alerts", CacheGroups.ALERTS, entry, () -> items(open
             ? (temperature ? recent.openAlerts(limit) : List.of()) // fraud alerts are never open
             : recent.alerts(temperature, fraud, limit)));
-    }
-
-    public String conversions(int limit) {
-        return cache.read("conversions", CacheGroups.CONVERSIONS, Integer.toString(limit),
-            () -> items(recent.conversions(limit)));
-    }
-
-    public String enrichedClicks(String user, int limit) {
-        return cache.read("enriched-clicks", CacheGroups.enrichedClicks(user), Integer.toString(limit),
-            () -> items(recent.enrichedClicks(user, limit)));
-    }
-
-    static Map<String, Object> items(List<?> items) {
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("items", items);
-        answer.put("as_of", System.currentTimeMillis());
-        return answer;
     }
 }

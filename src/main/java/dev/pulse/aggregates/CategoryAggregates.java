@@ -1,0 +1,119 @@
+package dev.pulse.aggregates;
+
+import dev.pulse.events.CategoryRecord;
+import dev.pulse.kafka.Topics;
+import io.micronaut.json.JsonMapper;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * {@code input-topic} → {@code aggregated-topic} and {@code windowed-aggregates}, both keyed by the
+ * record's category (re-keyed from the value through the repartition topic {@code records-by-category}).
+ * <ul>
+ * <li>{@code aggregated-topic}: count, sum, average, min, max of {@code value} per category since the
+ *     start, and the record time of the update as {@code timestamp}; per update.</li>
+ * <li>{@code windowed-aggregates}: the same per 60 s tumbling event-time window plus
+ *     {@code window_start}, {@code window_end}; once per window, when stream time passes its end plus
+ *     grace (suppressed until then).</li>
+ * </ul>
+ * Bad records are only dropped here: the transform listener, which reads the same topic,
+ * dead-letters them. Stores: {@link AggregateStores#CATEGORY_AGGREGATES},
+ * {@link AggregateStores#CATEGORY_WINDOWS}.
+ */
+final class CategoryAggregates {
+
+    private static final Serde<String> STRINGS = Serdes.String();
+    private static final Serde<byte[]> BYTES = Serdes.ByteArray();
+
+    private CategoryAggregates() {
+    }
+
+    static void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs) {
+        Serde<Stats> stats = BinarySerdes.stats();
+        JsonMapper jsonMapper = inputs.jsonMapper();
+        KGroupedStream<String, Double> byCategory = inputs.decode(builder, Topics.INPUT_TOPIC, "records",
+                (key, value, time) -> inputs.decoder().decodeRecord(value), CategoryRecord::eventTimeMs, false)
+            .map((key, record) -> KeyValue.pair(record.category(), record.value()), Named.as("records-keyed-by-category"))
+            .repartition(Repartitioned.with(STRINGS, Serdes.Double()).withName("records-by-category"))
+            .groupByKey(Grouped.with(STRINGS, Serdes.Double()));
+
+        byCategory
+            .aggregate(Stats::empty, (category, value, aggregate) -> aggregate.add(value), Named.as("category-aggregate"),
+                Materialized.<String, Stats, KeyValueStore<Bytes, byte[]>>as(AggregateStores.CATEGORY_AGGREGATES)
+                    .withKeySerde(STRINGS).withValueSerde(stats))
+            .toStream(Named.as("category-changes"))
+            .processValues(json(jsonMapper, (category, s, time) -> categoryJson(category, s, time)),
+                Named.as("category-to-json"))
+            .to(inputs.topic(Topics.AGGREGATED_TOPIC), Produced.with(STRINGS, BYTES).withName("aggregated-topic-sink"));
+
+        byCategory
+            .windowedBy(TimeWindows.ofSizeAndGrace(properties.categoryWindow(), properties.grace()))
+            .aggregate(Stats::empty, (category, value, aggregate) -> aggregate.add(value),
+                Named.as("category-window-aggregate"),
+                Materialized.<String, Stats, WindowStore<Bytes, byte[]>>as(AggregateStores.CATEGORY_WINDOWS)
+                    .withKeySerde(STRINGS).withValueSerde(stats).withRetention(properties.storeRetention()))
+            // Held back until end + grace: one final result per window instead of one per update.
+            .suppress(Suppressed.<Windowed<String>>untilWindowCloses(Suppressed.BufferConfig.unbounded())
+                .withName(AggregateStores.CATEGORY_WINDOWS_FINAL))
+            .toStream(Named.as("category-windows-closed"))
+            .processValues(json(jsonMapper, (window, s, time) -> categoryJson(window.key(), s, time)
+                .putSeconds("window_start", window.window().start())
+                .putSeconds("window_end", window.window().end())), Named.as("category-window-to-json"))
+            .selectKey((window, value) -> window.key(), Named.as("category-window-key"))
+            .to(inputs.topic(Topics.WINDOWED_AGGREGATES),
+                Produced.with(STRINGS, BYTES).withName("windowed-aggregates-sink"));
+    }
+
+    private static JsonOut categoryJson(String category, Stats s, long timeMs) {
+        return JsonOut.object()
+            .put("category", category)
+            .put("count", s.count())
+            .put("sum", s.sum())
+            .put("average", s.average())
+            .put("min", s.min())
+            .put("max", s.max())
+            .putSeconds("timestamp", timeMs);
+    }
+
+    /** The value written as JSON by {@code writer}, which sees the record time of the result. */
+    private static <K, V> FixedKeyProcessorSupplier<K, V, byte[]> json(JsonMapper jsonMapper, JsonWriter<K, V> writer) {
+        return () -> new FixedKeyProcessor<>() {
+            private FixedKeyProcessorContext<K, byte[]> context;
+
+            @Override
+            public void init(FixedKeyProcessorContext<K, byte[]> context) {
+                this.context = context;
+            }
+
+            @Override
+            public void process(FixedKeyRecord<K, V> record) {
+                context.forward(record.withValue(record.value() == null ? null
+                    : writer.write(record.key(), record.value(), record.timestamp()).bytes(jsonMapper)));
+            }
+        };
+    }
+
+    /** Writes one output value; {@code timeMs} is the record time of the result. */
+    @FunctionalInterface
+    private interface JsonWriter<K, V> {
+        JsonOut write(K key, V value, long timeMs);
+    }
+}

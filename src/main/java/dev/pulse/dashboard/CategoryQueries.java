@@ -1,0 +1,79 @@
+package dev.pulse.dashboard;
+
+import dev.pulse.aggregates.AggregateStores;
+import dev.pulse.aggregates.AggregatesProperties;
+import dev.pulse.aggregates.Stats;
+import jakarta.inject.Singleton;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.pulse.dashboard.Answers.items;
+import static dev.pulse.dashboard.Answers.millis;
+import static dev.pulse.dashboard.Answers.seconds;
+import static dev.pulse.dashboard.Answers.statsItem;
+import static dev.pulse.dashboard.Answers.top;
+
+/** Reads of the category aggregates ({@code CategoryAggregates}): every category, one category's windows. */
+@Singleton
+public class CategoryQueries {
+
+    private final StoreReads reads;
+    private final long graceMs;
+    private final long categoryWindowMs;
+
+    CategoryQueries(StoreReads reads, AggregatesProperties properties) {
+        this.reads = reads;
+        this.graceMs = properties.grace().toMillis();
+        this.categoryWindowMs = properties.categoryWindow().toMillis();
+    }
+
+    /** {@code items}: every category's stats, the largest count first. */
+    public String categories(String path, boolean forwarded) {
+        return reads.scanRead("categories", CacheGroups.CATEGORIES, "all", AggregateStores.CATEGORY_AGGREGATES, path,
+            forwarded, () -> {
+                List<Map<String, Object>> items = new ArrayList<>();
+                try (KeyValueIterator<String, Stats> it = reads.<ReadOnlyKeyValueStore<String, Stats>>store(
+                    AggregateStores.CATEGORY_AGGREGATES, QueryableStoreTypes.keyValueStore()).all()) {
+                    it.forEachRemaining(kv -> items.add(statsItem("category", kv.key, kv.value)));
+                }
+                return items;
+            },
+            items -> items(top(items, "count", "category", Integer.MAX_VALUE)));
+    }
+
+    /** {@code items}: the category's windows starting in {@code [from, to)} (epoch s), newest first, with {@code closed}. */
+    public String categoryWindows(String category, long from, long to, String path, boolean forwarded) {
+        BadParameterException.checkRange(from, to);
+        return reads.keyRead("category-windows", CacheGroups.categoryWindows(category), from + ":" + to,
+            AggregateStores.CATEGORY_WINDOWS, category, path, forwarded, () -> {
+                ReadOnlyWindowStore<String, Stats> store = reads.store(AggregateStores.CATEGORY_WINDOWS,
+                    QueryableStoreTypes.windowStore());
+                List<KeyValue<Long, Stats>> windows = new ArrayList<>();
+                try (WindowStoreIterator<Stats> it = store.backwardFetch(category, millis(from), millis(to).minusMillis(1))) {
+                    it.forEachRemaining(windows::add);
+                }
+                long newestStart = windows.isEmpty() ? Long.MIN_VALUE : windows.get(0).key;
+                long now = System.currentTimeMillis();
+                List<Map<String, Object>> items = new ArrayList<>();
+                for (KeyValue<Long, Stats> window : windows) {
+                    long end = window.key + categoryWindowMs;
+                    // Closed once stream time (here: the newest window's start, or the clock) passed end + grace.
+                    boolean closed = end + graceMs <= Math.max(newestStart, now);
+                    Map<String, Object> item = statsItem("category", category, window.value);
+                    item.put("window_start", seconds(window.key));
+                    item.put("window_end", seconds(end));
+                    item.put("closed", closed);
+                    items.add(item);
+                }
+                return items(items);
+            });
+    }
+}

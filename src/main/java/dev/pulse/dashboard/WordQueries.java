@@ -1,0 +1,53 @@
+package dev.pulse.dashboard;
+
+import dev.pulse.aggregates.AggregateStores;
+import jakarta.inject.Singleton;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.pulse.dashboard.Answers.answer;
+import static dev.pulse.dashboard.Answers.items;
+import static dev.pulse.dashboard.Answers.ordered;
+import static dev.pulse.dashboard.Answers.top;
+
+/** Reads of the word totals ({@code WordTotals}): one word's count, the most frequent words. */
+@Singleton
+public class WordQueries {
+
+    private final StoreReads reads;
+
+    WordQueries(StoreReads reads) {
+        this.reads = reads;
+    }
+
+    /** {@code {"word", "count"}}, 0 for an unseen word. */
+    public String word(String word, String path, boolean forwarded) {
+        return reads.keyRead("word", CacheGroups.word(word), "count", AggregateStores.WORD_COUNTS, word, path, forwarded,
+            () -> {
+                Long count = counts().get(word);
+                return answer("word", word, "count", count == null ? 0L : count);
+            });
+    }
+
+    /** {@code items}: the {@code top} most frequent words, ties by word. */
+    public String topWords(int top, String path, boolean forwarded) {
+        return reads.scanRead("words", CacheGroups.WORDS, Integer.toString(top), AggregateStores.WORD_COUNTS, path,
+            forwarded, () -> {
+                List<Map<String, Object>> items = new ArrayList<>();
+                try (KeyValueIterator<String, Long> it = counts().all()) {
+                    it.forEachRemaining(kv -> items.add(ordered("word", kv.key, "count", kv.value)));
+                }
+                return items;
+            },
+            items -> items(top(items, "count", "word", top)));
+    }
+
+    private ReadOnlyKeyValueStore<String, Long> counts() {
+        return reads.store(AggregateStores.WORD_COUNTS, QueryableStoreTypes.keyValueStore());
+    }
+}

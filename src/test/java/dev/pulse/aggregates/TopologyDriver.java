@@ -1,0 +1,138 @@
+package dev.pulse.aggregates;
+
+import dev.pulse.events.EventDecoder;
+import dev.pulse.metrics.PulseMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.json.tree.JsonNode;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.test.TestRecord;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.UnaryOperator;
+
+/**
+ * A part of the production topology, built by its own {@code build(...)}, in a
+ * {@link TopologyTestDriver}: inputs as raw bytes, outputs as UTF-8 text, no record cache (every
+ * update reaches the output at once). Window tests start at {@link #T0}, a time aligned with every
+ * window size. Also the sample values the topology tests send.
+ */
+final class TopologyDriver implements AutoCloseable {
+
+    /** 2024-01-01T00:00:00Z. */
+    static final long T0 = 1_704_067_200_000L;
+    static final long T0S = T0 / 1000;
+    static final long SECOND = 1000;
+    static final long MINUTE = 60 * SECOND;
+
+    static final JsonMapper JSON = JsonMapper.createDefault();
+
+    /** Adds a part of the topology to {@code builder}, as the factory does. */
+    @FunctionalInterface
+    interface Part {
+        void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs);
+    }
+
+    final TopologyTestDriver driver;
+    private final Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
+    private final Map<String, TestOutputTopic<String, String>> outputs = new HashMap<>();
+
+    TopologyDriver(Part part) {
+        this(AggregatesProperties.defaults(), part);
+    }
+
+    TopologyDriver(AggregatesProperties properties, Part part) {
+        StreamsBuilder builder = new StreamsBuilder();
+        part.build(builder, properties, inputStreams());
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "pulse-aggregates-test");
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        // Production routes these to the dead-letter topic with a producer of its own (tested on its own).
+        config.put(StreamsConfig.DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+            LogAndContinueExceptionHandler.class);
+        driver = new TopologyTestDriver(builder.build(), config, Instant.ofEpochMilli(T0));
+    }
+
+    /** The shared input step as the factory makes it, with the contract's default topic names. */
+    static InputStreams inputStreams() {
+        return new InputStreams(UnaryOperator.identity(), new EventDecoder(JSON), JSON,
+            new PulseMetrics(new SimpleMeterRegistry()));
+    }
+
+    void send(String topic, String key, String value, long timestampMs) {
+        sendBytes(topic, key, value == null ? null : value.getBytes(StandardCharsets.UTF_8), timestampMs);
+    }
+
+    void sendBytes(String topic, String key, byte[] value, long timestampMs) {
+        inputs.computeIfAbsent(topic, t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
+            .pipeInput(key, value, timestampMs);
+    }
+
+    List<KeyValue<String, String>> read(String topic) {
+        return output(topic).readKeyValuesToList();
+    }
+
+    List<TestRecord<String, String>> readRecords(String topic) {
+        return output(topic).readRecordsToList();
+    }
+
+    private TestOutputTopic<String, String> output(String topic) {
+        return outputs.computeIfAbsent(topic,
+            t -> driver.createOutputTopic(t, new StringDeserializer(), new StringDeserializer()));
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+
+    // --- sample values and reading helpers ------------------------------------------------------
+
+    static String record(int id, Object timestamp, double value, String category) {
+        return "{\"id\": " + id + ", \"timestamp\": " + timestamp + ", \"value\": " + value + ", \"category\": \"" + category + "\"}";
+    }
+
+    static String userEvent(int user, String type, String page, String timestamp) {
+        return "{\"user_id\": " + user + ", \"event_type\": \"" + type + "\", \"event_data\": {\"page\": \"" + page
+            + "\", \"duration\": 45}" + (timestamp == null ? "" : ", \"timestamp\": " + timestamp) + "}";
+    }
+
+    static String click(String user, String page, String product, long timestamp) {
+        return "{\"user\": \"" + user + "\", \"page\": \"" + page + "\""
+            + (product == null ? "" : ", \"product\": \"" + product + "\"") + ", \"timestamp\": " + timestamp + "}";
+    }
+
+    static String purchase(String user, String product, long timestamp) {
+        return "{\"user\": \"" + user + "\", \"product\": \"" + product + "\", \"amount\": 999.0, \"timestamp\": " + timestamp + "}";
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return JSON.readValue(json, JsonNode.class);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + json, e);
+        }
+    }
+
+    static String header(TestRecord<String, String> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
