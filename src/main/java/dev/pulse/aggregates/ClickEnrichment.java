@@ -24,6 +24,10 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.charset.StandardCharsets;
@@ -48,11 +52,50 @@ import java.util.Map;
  * {@code user-profiles} is a table keyed by user: a null value deletes the profile, a record
  * without a key goes to {@code dead-letter-queue}. {@code product-catalog} is a global table, so
  * clicks and purchases keyed by user can look up any product.
+ *
+ * <p>Results do not depend on how a producer partitioned its records (contract v2). A stream–table
+ * join looks a click up in the profiles of its own task, that is of one partition number, so the two
+ * sides must place each user on the same partition, and Pulse does both placements itself: clicks go
+ * through {@code clicks-by-user} and profiles through {@code profiles-by-user}, repartition topics
+ * written by Kafka Streams' default partitioner (murmur2 of the UTF-8 user; the same partition count,
+ * which Streams enforces for a join). A click is joined with the latest profile read before it:
+ * profile updates enter that topic at time 0, ahead of any click they arrive with.
+ *
+ * <p>Until v2 the table was read straight from the partitions of {@code user-profiles}, so a profile
+ * produced by confluent-kafka (librdkafka's default partitioner, CRC32 of the key), written to an
+ * explicit partition, or deleted by a producer that partitions otherwise than the one that wrote it,
+ * was never found: its user's clicks carried null names for good. The global catalog is not affected
+ * (every instance holds all of it), nor are the aggregations (each repartitions by the key it groups
+ * by before counting). A deployment that ran the v1 topology keeps the profiles it had where they
+ * were; one that was on the wrong partition is found once it is produced again, or after the
+ * application's offset of {@code user-profiles} is reset to the start.
  */
 final class ClickEnrichment {
 
     private static final Serde<String> STRINGS = Serdes.String();
     private static final Serde<byte[]> BYTES = Serdes.ByteArray();
+
+    /**
+     * Profile updates (deletions too) at time 0. Streams hands a task's records over in timestamp order, and a
+     * profile reaches the join through a repartition topic as the clicks do, often in the same transaction: at
+     * its own time it would wait behind every click with an earlier event time (the tutorials send profiles,
+     * then clicks of 2021), which would then miss it. A table has no event time to keep; the join's output
+     * keeps the click's.
+     */
+    private static final FixedKeyProcessorSupplier<String, UserProfile, UserProfile> BEFORE_ANY_CLICK =
+        () -> new FixedKeyProcessor<>() {
+            private FixedKeyProcessorContext<String, UserProfile> context;
+
+            @Override
+            public void init(FixedKeyProcessorContext<String, UserProfile> context) {
+                this.context = context;
+            }
+
+            @Override
+            public void process(FixedKeyRecord<String, UserProfile> record) {
+                context.forward(record.withTimestamp(0));
+            }
+        };
 
     private ClickEnrichment() {
     }
@@ -88,6 +131,10 @@ final class ClickEnrichment {
                     ? Decoded.invalid("no key: expected the user as the record key")
                     : inputs.decoder().decodeProfile(value),
                 profile -> null, true)
+            .processValues(BEFORE_ANY_CLICK, Named.as("profiles-before-clicks"))
+            // The producer chose the partition (librdkafka's CRC32, an explicit one, ...); place it as the clicks
+            // are placed, so a profile and its user's clicks meet in the same task. A null value passes as a deletion.
+            .repartition(Repartitioned.with(STRINGS, profiles).withName("profiles-by-user"))
             .toTable(Named.as("profiles-table"), Materialized.<String, UserProfile, KeyValueStore<Bytes, byte[]>>as(
                 AggregateStores.USER_PROFILES).withKeySerde(STRINGS).withValueSerde(profiles));
     }

@@ -1,8 +1,10 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.deadletters.DeadLetter;
+import dev.pulse.events.UserProfile;
 import dev.pulse.kafka.Topics;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +16,7 @@ import static dev.pulse.aggregates.TopologyDriver.click;
 import static dev.pulse.aggregates.TopologyDriver.header;
 import static dev.pulse.aggregates.TopologyDriver.purchase;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -107,6 +110,22 @@ class ClickEnrichmentTest {
             List<TestRecord<String, String>> letters = topology.readRecords(Topics.DEAD_LETTER_QUEUE);
             assertEquals(1, letters.size());
             assertEquals("no key: expected the user as the record key", header(letters.get(0), DeadLetter.HEADER_ERROR));
+        }
+    }
+
+    @Test
+    void deletesAProfileOnANullValueThatCameThroughTheRepartitionTopic() {
+        try (TopologyDriver topology = new TopologyDriver(ClickEnrichment::build)) {
+            KeyValueStore<String, UserProfile> profiles = topology.driver.getKeyValueStore(AggregateStores.USER_PROFILES);
+            topology.send(Topics.USER_PROFILES, "alice", "{\"name\": \"Alice\", \"age\": 25}", T0);
+            topology.send(Topics.USER_PROFILES, "bob", "{\"name\": \"Bob\", \"age\": 30}", T0);
+            assertEquals("Alice", profiles.get("alice").name());
+
+            topology.send(Topics.USER_PROFILES, "alice", null, T0 + 1);
+
+            assertNull(profiles.get("alice"), "deleted");
+            assertEquals("Bob", profiles.get("bob").name(), "the others stay");
+            assertEquals(List.of(), topology.readRecords(Topics.DEAD_LETTER_QUEUE), "a deletion is not a dead letter");
         }
     }
 
