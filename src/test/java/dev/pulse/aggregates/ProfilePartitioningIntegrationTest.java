@@ -1,10 +1,10 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.events.UserProfile;
-import dev.pulse.kafka.IsolatedTopics;
+import dev.pulse.testkit.IsolatedTopics;
 import dev.pulse.kafka.Topics;
-import dev.pulse.support.RealServers;
-import dev.pulse.support.TestServers;
+import dev.pulse.testkit.RealServers;
+import dev.pulse.testkit.TestServers;
 import io.micronaut.configuration.kafka.streams.InteractiveQueryService;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
