@@ -432,8 +432,8 @@ class FleetDrill {
                 "average", 10 + j));
             long minute = inputTs - inputTs % 60;
             String windows = "/api/categories/" + category + "/windows?from=" + minute + "&to=" + (minute + 60);
-            answers.put(windows, Map.of("items", List.of(Map.of("window_start", minute, "count", 1, "sum", 10 + j,
-                "closed", true))));
+            // Not "closed": whether the window's final result is out yet depends on the wall clock (see the report).
+            answers.put(windows, Map.of("items", List.of(Map.of("window_start", minute, "count", 1, "sum", 10 + j))));
             stableReads.add(windows);
 
             String userId = eventUsers.get(j);
@@ -486,11 +486,9 @@ class FleetDrill {
         answers.put("/api/alerts?type=temperature", Map.of("items", temperatureAlerts));
         answers.put("/api/alerts?type=fraud", Map.of("items", fraudAlerts));
 
-        // Every output of the samples committed and the windows of input-topic closed before the reads.
+        // Every output of the samples committed before the reads.
         Map<String, List<String>> differences = fleet.awaitOutputs(Duration.ofMinutes(3));
         assertTrue(DrillStack.empty(differences), "the samples' outputs:" + OutputCheck.describe(differences, 10));
-        fleet.kafka.awaitRecords(Topics.WINDOWED_AGGREGATES, KEYS, Duration.ofMinutes(2));
-        fleet.kafka.awaitConsumedByEveryGroup(List.of(Topics.WINDOWED_AGGREGATES), Duration.ofMinutes(1));
     }
 
     private static String transaction(String id, String card, String amount, long ts) {
