@@ -58,8 +58,7 @@ final class DrillStack implements AutoCloseable {
     KafkaTestClient kafka;
     OutputTail tail;
     OutputCheck check;
-    private RedisClient redisClient;
-    private StatefulRedisConnection<String, String> redisConnection;
+    private RedisReader redisReader;
 
     private DrillStack(String drill, Path dir, EmbeddedKafka broker, EmbeddedRedis redis, PulseProcess pulse,
                        Duration pulseStartup) {
@@ -107,19 +106,10 @@ final class DrillStack implements AutoCloseable {
                 broker.bootstrapServers(), broker.pid(), redis.uri(), pulse.pid(), pulse.port(), dir);
             Duration startup = pulse.waitUntilReady(Duration.ofMinutes(4));
             DrillStack stack = new DrillStack(drill, dir, broker, redis, pulse, startup);
-            stack.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 65536,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 600_000,
-                ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024),
-                new ByteArraySerializer(), new ByteArraySerializer());
+            stack.producer = producer(broker.bootstrapServers());
             stack.kafka = new KafkaTestClient(broker.bootstrapServers());
             stack.tail = new OutputTail(broker.bootstrapServers(), OutputCheck.TOPICS);
+            stack.redisReader = new RedisReader(redis.uri());
             stack.check = new OutputCheck(stack.tail, stack.expected, stack::redisGet);
             return stack;
         } catch (Exception | Error e) {
@@ -137,21 +127,41 @@ final class DrillStack implements AutoCloseable {
         }
     }
 
+    /** The drill's producer: idempotent, acks from all replicas, patient through a broker's restart. */
+    static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
+        return new KafkaProducer<>(Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+            ProducerConfig.LINGER_MS_CONFIG, 5,
+            ProducerConfig.BATCH_SIZE_CONFIG, 65536,
+            ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024,
+            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000,
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, 600_000,
+            ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024),
+            new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    Map<String, List<String>> awaitOutputs(Duration timeout) throws Exception {
+        return awaitOutputs(check, tail, kafka, timeout);
+    }
+
     /**
      * Waits until every output matches what was sent and returns the differences that remain (empty when all match).
      * Once they match, anything more would be a duplicate or a late surprise: it waits until every consumer group of
      * Pulse has committed the drill's input to the end (outputs commit with the offsets they came from), lets the
      * reader catch up with the outputs' end offsets, and compares again.
      */
-    Map<String, List<String>> awaitOutputs(Duration timeout) throws Exception {
-        long[] read = {recordsRead()};
+    static Map<String, List<String>> awaitOutputs(OutputCheck check, OutputTail tail, KafkaTestClient kafka,
+                                                  Duration timeout) throws Exception {
+        long[] read = {recordsRead(tail)};
         long[] lastNews = {System.nanoTime()};
         try {
             // Gives up early once nothing new has arrived for a minute: what is missing then is not coming.
             Awaitility.await("every output as expected").atMost(timeout).pollDelay(Duration.ZERO)
                 .pollInterval(Duration.ofSeconds(2))
                 .until(() -> {
-                    long now = recordsRead();
+                    long now = recordsRead(tail);
                     if (now != read[0]) {
                         read[0] = now;
                         lastNews[0] = System.nanoTime();
@@ -212,7 +222,7 @@ final class DrillStack implements AutoCloseable {
         return System.nanoTime();
     }
 
-    private long recordsRead() {
+    private static long recordsRead(OutputTail tail) {
         return OutputCheck.TOPICS.stream().mapToLong(tail::count).sum();
     }
 
@@ -301,17 +311,8 @@ final class DrillStack implements AutoCloseable {
     }
 
     /** A Redis string, or null when absent or when Redis does not answer. */
-    synchronized String redisGet(String key) {
-        try {
-            if (redisConnection == null) {
-                redisClient = RedisClient.create(RedisURI.create(redis.uri()));
-                redisClient.setDefaultTimeout(Duration.ofSeconds(3));
-                redisConnection = redisClient.connect();
-            }
-            return redisConnection.sync().get(key);
-        } catch (RuntimeException down) {
-            return null;
-        }
+    String redisGet(String key) {
+        return redisReader.get(key);
     }
 
     /** Restarts Pulse (the previous process must be gone) and waits until it is ready; returns the wait. */
@@ -335,22 +336,55 @@ final class DrillStack implements AutoCloseable {
         if (kafka != null) {
             kafka.close();
         }
-        if (redisConnection != null) {
-            redisConnection.close();
-            redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        if (redisReader != null) {
+            redisReader.close();
         }
         pulse.close();
         broker.close();
         redis.close();
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(path);
+            }
+        }
+    }
+
+    /** Reads Redis strings for {@link OutputCheck}, connecting when first asked and again after an outage. */
+    static final class RedisReader implements AutoCloseable {
+
+        private final String uri;
+        private RedisClient client;
+        private StatefulRedisConnection<String, String> connection;
+
+        RedisReader(String uri) {
+            this.uri = uri;
+        }
+
+        /** A Redis string, or null when absent or when Redis does not answer. */
+        synchronized String get(String key) {
+            try {
+                if (connection == null) {
+                    client = RedisClient.create(RedisURI.create(uri));
+                    client.setDefaultTimeout(Duration.ofSeconds(3));
+                    connection = client.connect();
+                }
+                return connection.sync().get(key);
+            } catch (RuntimeException down) {
+                return null;
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            if (connection != null) {
+                connection.close();
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
         }
     }
