@@ -171,7 +171,7 @@ class RedisSecurityIntegrationTest {
                 .truststore(certificates.truststore().toFile(), certificates.truststorePassword()).build()).build());
         }
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            assertEquals("RAISED", connection.sync().get(key));
+            assertEquals("RAISED", connection.sync().get(context.getBean(RedisKeys.class).key(key)));
         } finally {
             client.shutdown();
         }
