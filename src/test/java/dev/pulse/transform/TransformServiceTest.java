@@ -72,8 +72,8 @@ class TransformServiceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badRecords")
     void sendsABadRecordToTheDeadLetterQueueInTheContractShape(String name, byte[] value, String error) {
-        ConsumerRecord<byte[], byte[]> bad = record(Topics.INPUT_TOPIC, 2, 41, 1L, "k", value);
-        ConsumerRecord<byte[], byte[]> good = record(Topics.INPUT_TOPIC, 2, 42, 1L, "k",
+        ConsumerRecord<byte[], byte[]> bad = record(Topics.INPUT_TOPIC, 2, 41, 1_700_000_000_000L, "k", value);
+        ConsumerRecord<byte[], byte[]> good = record(Topics.INPUT_TOPIC, 2, 42, 1_700_000_000_000L, "k",
             utf8("{\"value\": 1, \"category\": \"A\"}"));
 
         List<ProducerRecord<byte[], byte[]>> out = service.process(List.of(bad, good));
