@@ -214,7 +214,7 @@ public class AggregatesTopology {
 
         private KStream<String, byte[]> wordTotals() {
             KStream<String, byte[]> raw = builder.stream(topicName.apply(Topics.WORD_COUNTS),
-                Consumed.with(strings, bytes).withName("words-source"));
+                Consumed.with(DecodeStep.KEYS, bytes).withName("words-source"));
             DecodeStep.<List<String>>decodeStream(raw, "words", deadLetters,
                     (key, value, time) -> decoder.decodeWords(value), words -> null, false, jsonMapper, metrics)
                 .flatMapValues(words -> words, named("words-split"))
@@ -561,7 +561,7 @@ public class AggregatesTopology {
         private <T> KStream<String, T> decode(String topic, String name, DecodeStep.RecordDecoder<T> recordDecoder,
                                               java.util.function.Function<T, Long> eventTime, boolean tombstones) {
             KStream<String, byte[]> raw = builder.stream(topicName.apply(topic),
-                Consumed.with(strings, bytes).withName(name + "-source"));
+                Consumed.with(DecodeStep.KEYS, bytes).withName(name + "-source"));
             // input-topic and real-time-data are read by listeners too, which dead-letter their bad records.
             boolean listenerDeadLetters = topic.equals(Topics.INPUT_TOPIC) || topic.equals(Topics.REAL_TIME_DATA);
             return DecodeStep.decodeStream(raw, name, listenerDeadLetters ? null : deadLetters, recordDecoder, eventTime,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import java.io.IOException;
@@ -25,7 +26,8 @@ import java.util.regex.Pattern;
  * <p>Each {@code decodeX(byte[]…)} takes a record as it arrives from Kafka; each
  * {@code decodeX(JsonNode…)} takes one element of an HTTP ingest body. Both accept every format
  * the contract lists and reject anything else with a reason naming the field, what was expected
- * and what was found. Nothing here throws on bad input.
+ * and what was found. Nothing here throws on bad input. A record value above
+ * {@link EventProperties#maxValueBytes()} is rejected before it is read.
  */
 @Singleton
 public class EventDecoder {
@@ -39,15 +41,34 @@ public class EventDecoder {
 
     /** The mapper with its JSON tree deserializer looked up once, not on every record. */
     private final JsonMapper treeMapper;
+    private final int maxValueBytes;
 
+    /** With the default limits. */
     public EventDecoder(JsonMapper jsonMapper) {
+        this(jsonMapper, new EventProperties(EventProperties.DEFAULT_MAX_VALUE_BYTES));
+    }
+
+    @Inject
+    public EventDecoder(JsonMapper jsonMapper, EventProperties properties) {
         this.treeMapper = jsonMapper.createSpecific(JSON_NODE);
+        this.maxValueBytes = properties.maxValueBytes();
+    }
+
+    /** Why a record value is too large to decode, or {@code null} when it is not. */
+    private String tooLarge(byte[] value) {
+        return value == null || value.length <= maxValueBytes ? null
+            : "value too large: " + value.length + " bytes, above the limit of " + maxValueBytes
+                + " bytes (pulse.events.max-value-bytes)";
     }
 
     // --- word-counts -------------------------------------------------------------------------
 
     /** {@code {"word": "Apple"}} gives one word; a plain text line gives its words; lower-cased. */
     public Decoded<List<String>> decodeWords(byte[] value) {
+        String tooLarge = tooLarge(value);
+        if (tooLarge != null) {
+            return Decoded.invalid(tooLarge);
+        }
         String text = utf8(value);
         if (text == null) {
             return Decoded.invalid(value == null ? "no value: expected {\"word\": …} or a text line" : "value is not valid UTF-8");
@@ -90,6 +111,10 @@ public class EventDecoder {
      * record key. Fahrenheit is converted to Celsius.
      */
     public Decoded<SensorReading> decodeSensor(byte[] key, byte[] value) {
+        String tooLarge = tooLarge(value);
+        if (tooLarge != null) {
+            return Decoded.invalid(tooLarge);
+        }
         String text = utf8(value);
         if (text == null) {
             return Decoded.invalid(value == null ? "no value: expected a reading" : "value is not valid UTF-8");
@@ -381,6 +406,10 @@ public class EventDecoder {
     public Decoded<JsonNode> parseBytes(byte[] value) {
         if (value == null) {
             return Decoded.invalid("no value: expected a JSON object");
+        }
+        String tooLarge = tooLarge(value);
+        if (tooLarge != null) {
+            return Decoded.invalid(tooLarge);
         }
         String text = utf8(value);
         return text == null ? Decoded.invalid("value is not valid UTF-8") : parse(text, value);
