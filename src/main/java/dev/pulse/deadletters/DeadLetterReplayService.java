@@ -353,7 +353,8 @@ public class DeadLetterReplayService {
                 return admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     .get(topic).partitions().size();
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException
+                    || e.getCause() instanceof org.apache.kafka.common.errors.InvalidTopicException) {
                     return -1;
                 }
                 throw new ReplayStoppedException("could not describe topic " + topic + ": " + e.getCause(), result(),
