@@ -61,8 +61,10 @@ class ObservabilityIntegrationTest implements RealServers {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             String metrics = http.toBlocking().retrieve("/prometheus");
             assertLine(metrics, "pulse_events_processed_total", "stream=\"" + topics.name(Topics.REAL_TIME_DATA) + "\"");
-            assertLine(metrics, "pulse_dead_letters_total", "source_topic=\"" + topics.name(Topics.REAL_TIME_DATA) + "\"", " 1.0");
-            assertLine(metrics, "pulse_dead_letters_total", "source_topic=\"" + topics.name(Topics.WORD_COUNTS) + "\"", " 1.0");
+            assertLine(metrics, "pulse_dead_letters_total", "source_topic=\"" + topics.name(Topics.REAL_TIME_DATA) + "\"",
+                "reason=\"invalid_field\"", " 1.0");
+            assertLine(metrics, "pulse_dead_letters_total", "source_topic=\"" + topics.name(Topics.WORD_COUNTS) + "\"",
+                "reason=\"invalid_field\"", " 1.0");
             assertLine(metrics, "pulse_alerts_raised_total", "rule=\"RAISED\"", "type=\"temperature\"");
             assertLine(metrics, "pulse_alerts_raised_total", "rule=\"LARGE_AMOUNT\"", "type=\"fraud\"");
             assertLine(metrics, "pulse_processing_latency_seconds_bucket", "listener=\"pulse-temperature-alerts\"");

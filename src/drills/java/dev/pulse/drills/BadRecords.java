@@ -12,7 +12,7 @@ import java.util.Random;
  * A corpus of records that the contract calls invalid, for every input topic: not JSON, JSON with text after it,
  * empty, blank, a missing value (tombstone) where one is needed, binary, invalid UTF-8 inside JSON, arrays and bare
  * scalars where an object is needed, {@code NaN}, {@code Infinity} and numbers beyond a double, nesting deeper than
- * any parser takes, values above 256 KB (the dead letter keeps a cut copy), wrong types, missing and empty fields,
+ * any parser takes, values above 256 KB (kept whole in the dead letter), wrong types, missing and empty fields,
  * and each topic's own rules (a reading without a device, a negative amount, a latitude without a longitude, a time
  * before 1970, a threshold under a blank key…). Each has a key of its own unless its key is its fault.
  */

@@ -225,7 +225,7 @@ final class OutputCheck {
         if (sent != null) {
             int size = ((Number) letter.get("original_size")).intValue();
             boolean truncated = Boolean.TRUE.equals(letter.get("truncated"));
-            if (size != sent.size() || truncated != sent.size() > DeadLetter.MAX_ORIGINAL_BYTES) {
+            if (size != sent.size() || truncated != sent.size() > DeadLetter.DEFAULT_MAX_VALUE_BYTES) {
                 deadLetterErrors.add(coordinates + " (" + sent.kind() + "): original_size " + size + ", truncated "
                     + truncated + " for a value of " + sent.size() + " bytes");
             }

@@ -62,9 +62,9 @@ final class InputStreams {
         return clicks;
     }
 
-    /** The records of {@code topic} as they arrive, by the source named {@code name + "-source"}. */
+    /** The records of {@code topic} as they arrive (keys as {@link DecodeStep#KEYS} reads them), by the source named {@code name + "-source"}. */
     KStream<String, byte[]> source(StreamsBuilder builder, String topic, String name) {
-        return builder.stream(topic(topic), Consumed.with(STRINGS, BYTES).withName(name + "-source"));
+        return builder.stream(topic(topic), Consumed.with(DecodeStep.KEYS, BYTES).withName(name + "-source"));
     }
 
     /** {@code topic} read and decoded; see {@link DecodeStep#decodeStream} for the parameters. */

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * the contract lists and reject anything else with a reason naming the field, what was expected
  * and what was found. Nothing here throws on bad input. Event times, the events' own and the Kafka
  * record timestamps standing in for them ({@link #checkRecordTime}), must lie within {@link EventTimeBounds}.
+ * A record value above {@link EventProperties#maxValueBytes()} is rejected before it is read.
  */
 @Singleton
 public class EventDecoder {
@@ -43,14 +44,24 @@ public class EventDecoder {
     /** The mapper with its JSON tree deserializer looked up once, not on every record. */
     private final JsonMapper treeMapper;
     private final EventTimeBounds timeBounds;
+    private final int maxValueBytes;
 
     @Inject
-    public EventDecoder(JsonMapper jsonMapper, EventTimeBounds timeBounds) {
+    public EventDecoder(JsonMapper jsonMapper, EventTimeBounds timeBounds, EventProperties properties) {
         this.treeMapper = jsonMapper.createSpecific(JSON_NODE);
         this.timeBounds = timeBounds;
+        this.maxValueBytes = properties.maxValueBytes();
     }
 
-    /** With the default bounds of event time (at most 1 h ahead of the system clock). */
+    public EventDecoder(JsonMapper jsonMapper, EventTimeBounds timeBounds) {
+        this(jsonMapper, timeBounds, new EventProperties(EventProperties.DEFAULT_MAX_VALUE_BYTES));
+    }
+
+    public EventDecoder(JsonMapper jsonMapper, EventProperties properties) {
+        this(jsonMapper, EventTimeBounds.defaults(), properties);
+    }
+
+    /** With the default limits: event times at most 1 h ahead of the system clock, values up to 1 MiB. */
     public EventDecoder(JsonMapper jsonMapper) {
         this(jsonMapper, EventTimeBounds.defaults());
     }
@@ -73,10 +84,21 @@ public class EventDecoder {
         return rejection == null ? decoded : Decoded.invalid(rejection);
     }
 
+    /** Why a record value is too large to decode, or {@code null} when it is not. */
+    private String tooLarge(byte[] value) {
+        return value == null || value.length <= maxValueBytes ? null
+            : "value too large: " + value.length + " bytes, above the limit of " + maxValueBytes
+                + " bytes (pulse.events.max-value-bytes)";
+    }
+
     // --- word-counts -------------------------------------------------------------------------
 
     /** {@code {"word": "Apple"}} gives one word; a plain text line gives its words; lower-cased. */
     public Decoded<List<String>> decodeWords(byte[] value) {
+        String tooLarge = tooLarge(value);
+        if (tooLarge != null) {
+            return Decoded.invalid(tooLarge);
+        }
         String text = utf8(value);
         if (text == null) {
             return Decoded.invalid(value == null ? "no value: expected {\"word\": …} or a text line" : "value is not valid UTF-8");
@@ -119,6 +141,10 @@ public class EventDecoder {
      * record key. Fahrenheit is converted to Celsius.
      */
     public Decoded<SensorReading> decodeSensor(byte[] key, byte[] value) {
+        String tooLarge = tooLarge(value);
+        if (tooLarge != null) {
+            return Decoded.invalid(tooLarge);
+        }
         String text = utf8(value);
         if (text == null) {
             return Decoded.invalid(value == null ? "no value: expected a reading" : "value is not valid UTF-8");
@@ -410,6 +436,10 @@ public class EventDecoder {
     public Decoded<JsonNode> parseBytes(byte[] value) {
         if (value == null) {
             return Decoded.invalid("no value: expected a JSON object");
+        }
+        String tooLarge = tooLarge(value);
+        if (tooLarge != null) {
+            return Decoded.invalid(tooLarge);
         }
         String text = utf8(value);
         return text == null ? Decoded.invalid("value is not valid UTF-8") : parse(text, value);

@@ -40,6 +40,10 @@ public final class Topics {
     public static final String FRAUD_ALERTS = "fraud-alerts";
     public static final String DEAD_LETTER_QUEUE = "dead-letter-queue";
 
+    // Pulse's own.
+    /** Which dead letters have been replayed, keyed by their coordinates; written only with the replays themselves. */
+    public static final String DEAD_LETTER_REPLAYS = "dead-letter-replays";
+
     private static final String PREFIX = "${pulse.topics.";
 
     // Placeholders for annotation members, which need compile-time constants.
@@ -67,6 +71,7 @@ public final class Topics {
     public static final String TEMPERATURE_ALERTS_PROPERTY = PREFIX + TEMPERATURE_ALERTS + ":" + TEMPERATURE_ALERTS + "}";
     public static final String FRAUD_ALERTS_PROPERTY = PREFIX + FRAUD_ALERTS + ":" + FRAUD_ALERTS + "}";
     public static final String DEAD_LETTER_QUEUE_PROPERTY = PREFIX + DEAD_LETTER_QUEUE + ":" + DEAD_LETTER_QUEUE + "}";
+    public static final String DEAD_LETTER_REPLAYS_PROPERTY = PREFIX + DEAD_LETTER_REPLAYS + ":" + DEAD_LETTER_REPLAYS + "}";
 
     /** Inputs whose key is an entity id and whose latest value per key is what matters. */
     public static final List<String> COMPACTED = List.of(DEVICE_THRESHOLDS, USER_PROFILES, PRODUCT_CATALOG);
@@ -77,6 +82,9 @@ public final class Topics {
     public static final List<String> OUTPUTS = List.of(OUTPUT_TOPIC, AGGREGATED_TOPIC, WINDOWED_AGGREGATES, EVENT_COUNTS,
         CLICK_COUNTS, TOP_PAGES, WORD_TOTALS, ENRICHED_CLICKS, ENRICHED_PURCHASES, CLICK_PURCHASES, USER_SESSIONS,
         DEVICE_AVERAGES, TEMPERATURE_ALERTS, FRAUD_ALERTS, DEAD_LETTER_QUEUE);
+
+    /** Topics that are not in the contract: Pulse's own bookkeeping. */
+    public static final List<String> INTERNAL = List.of(DEAD_LETTER_REPLAYS);
 
     private Topics() {
     }

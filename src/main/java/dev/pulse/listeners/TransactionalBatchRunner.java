@@ -208,7 +208,8 @@ public class TransactionalBatchRunner {
         for (ProducerRecord<byte[], byte[]> output : outputs) {
             var source = output.headers().lastHeader(DeadLetter.HEADER_SOURCE_TOPIC);
             if (source != null) {
-                metrics.deadLetter(new String(source.value(), java.nio.charset.StandardCharsets.UTF_8));
+                metrics.deadLetter(new String(source.value(), java.nio.charset.StandardCharsets.UTF_8),
+                    dev.pulse.deadletters.DeadLetterReason.of(output.headers()).label());
                 continue;
             }
             String value = output.value() == null ? "" : new String(output.value(), java.nio.charset.StandardCharsets.UTF_8);

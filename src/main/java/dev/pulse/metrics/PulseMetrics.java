@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
  * (Prometheus names in brackets):
  * <ul>
  *   <li>events taken from each input topic ({@code pulse_events_processed_total{stream}});</li>
- *   <li>records sent to the dead-letter queue per source topic ({@code pulse_dead_letters_total{source_topic}});</li>
+ *   <li>records sent to the dead-letter queue per source topic and reason class
+ *       ({@code pulse_dead_letters_total{source_topic,reason}}; reasons are the bounded set of
+ *       {@code DeadLetterReason}: {@code invalid_json}, {@code missing_field}, …);</li>
  *   <li>alerts per type and rule or state ({@code pulse_alerts_raised_total{type,rule}});</li>
  *   <li>time from a record's timestamp to its output being committed, as a histogram
  *       ({@code pulse_processing_latency_seconds{listener}}).</li>
@@ -35,8 +37,9 @@ public class PulseMetrics {
         }
     }
 
-    public void deadLetter(String sourceTopic) {
-        Counter.builder("pulse.dead.letters").tag("source_topic", sourceTopic)
+    /** @param reason a reason class label ({@code invalid_json}, …): a bounded set, as a label must be */
+    public void deadLetter(String sourceTopic, String reason) {
+        Counter.builder("pulse.dead.letters").tag("source_topic", sourceTopic).tag("reason", reason)
             .description("records sent to the dead-letter queue").register(registry).increment();
     }
 

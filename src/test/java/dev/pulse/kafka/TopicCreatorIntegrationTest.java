@@ -2,6 +2,8 @@ package dev.pulse.kafka;
 
 import dev.pulse.testkit.RealServers;
 import dev.pulse.testkit.TestServers;
+import dev.pulse.deadletters.DeadLetterProperties;
+import dev.pulse.deadletters.DeadLetterTopicSettings;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -64,6 +66,47 @@ class TopicCreatorIntegrationTest implements RealServers {
     }
 
     @Test
+    void createsTheDeadLetterQueueWithItsRetentionAndRoomForWholeValuesAndTheReplayLog() throws Exception {
+        ConfigResource queue = new ConfigResource(ConfigResource.Type.TOPIC, Topics.DEAD_LETTER_QUEUE);
+        ConfigResource log = new ConfigResource(ConfigResource.Type.TOPIC, Topics.DEAD_LETTER_REPLAYS);
+        Map<ConfigResource, Config> configs = admin.describeConfigs(List.of(queue, log)).all().get();
+
+        assertEquals(Long.toString(Duration.ofDays(14).toMillis()),
+            configs.get(queue).get(TopicConfig.RETENTION_MS_CONFIG).value());
+        assertEquals("8388608", configs.get(queue).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+        assertEquals("delete", configs.get(log).get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+        assertEquals(Long.toString(Duration.ofDays(28).toMillis()),
+            configs.get(log).get(TopicConfig.RETENTION_MS_CONFIG).value());
+    }
+
+    @Test
+    void raisesTheRoomOfAnExistingDeadLetterQueueButLeavesItsRetention() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String queue = Topics.DEAD_LETTER_QUEUE + "-" + suffix;
+        admin.createTopics(List.of(new NewTopic(queue, 1, (short) 1).configs(Map.of(
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1000000", TopicConfig.RETENTION_MS_CONFIG, "3600000")))).all().get();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+            .until(() -> admin.listTopics().names().get().contains(queue));
+        TopicNames suffixed = new TopicNames(null) {
+            @Override
+            public String resolve(String defaultName) {
+                return defaultName + "-" + suffix;
+            }
+        };
+
+        new TopicCreator(admin, suffixed, new KafkaTopicsProperties(true, 1, (short) 1, Duration.ofSeconds(30)),
+            List.of(new DeadLetterTopicSettings(new DeadLetterProperties(Duration.ofDays(14), 8_388_608, 1, 1, 1))));
+
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, queue);
+        // The broker applies a config change a moment after it accepted it.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertEquals("8388608", config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+            assertEquals("3600000", config.get(TopicConfig.RETENTION_MS_CONFIG).value(), "an operator's retention stays");
+        });
+    }
+
+    @Test
     void talksToTheRealRedisServer() {
         redis.sync().set("pulse:test:ping", "pong");
         assertEquals("pong", redis.sync().get("pulse:test:ping"));
@@ -91,7 +134,7 @@ class TopicCreatorIntegrationTest implements RealServers {
                 admins.add(own);
                 racers.add(pool.submit(() -> {
                     start.await();
-                    return new TopicCreator(own, names, properties).created();
+                    return new TopicCreator(own, names, properties, List.of()).created();
                 }));
             }
             start.countDown();

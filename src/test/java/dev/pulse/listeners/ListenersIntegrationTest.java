@@ -113,8 +113,9 @@ class ListenersIntegrationTest implements RealServers {
             .collect(Collectors.toMap(Received::key, Function.identity()));
         assertEquals(bad.size(), byKey.size(), byKey::toString);
         Map<String, Object> huge = map(byKey.get("bad-huge").value());
-        assertEquals(true, huge.get("truncated"));
+        assertEquals(false, huge.get("truncated"), "kept whole: the dead letter has the room");
         assertEquals(1_000_000, ((Number) huge.get("original_size")).intValue());
+        assertEquals(1_000_000, huge.get("original_record").toString().length());
         assertEquals("base64", map(byKey.get("bad-garbage").value()).get("original_encoding"));
         assertTrue(map(byKey.get("bad-wrong-type").value()).get("error").toString().contains("field 'value'"));
         assertTrue(map(byKey.get("bad-missing").value()).get("error").toString().contains("field 'category'"));
