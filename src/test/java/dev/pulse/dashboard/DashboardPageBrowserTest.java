@@ -1,14 +1,9 @@
 package dev.pulse.dashboard;
 
 import dev.pulse.kafka.Topics;
-<<<<<<< HEAD
-import dev.pulse.testkit.KafkaTestClient;
-import dev.pulse.testkit.RealServers;
-=======
 import dev.pulse.testkit.KafkaTestClient;
 import dev.pulse.testkit.RealServers;
 import io.micronaut.http.client.HttpClient;
->>>>>>> page
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
