@@ -59,7 +59,7 @@ class KafkaSecurityIntegrationTest {
     @Test
     void isRefusedWithoutCredentials() {
         Exception refused = assertThrows(Exception.class, () -> start(Map.of()).close());
-        assertTrue(causeChain(refused).contains("Could not create Pulse's topics"), causeChain(refused));
+        assertTrue(causeChain(refused).contains("Could not list the topics on the Kafka cluster"), causeChain(refused));
     }
 
     @Test
