@@ -7,19 +7,30 @@ import io.micronaut.serde.annotation.Serdeable;
 /**
  * A device's alert state as kept in Redis under {@code <prefix>:temperature:state:<device id>} ({@code pulse.redis.prefix}, default {@code pulse}) (JSON): {@code RAISED}
  * with the open excursion's alert id and start. A device in the {@code NORMAL} state has no key. The state changes
- * only when an alert is raised or cleared, so a reading that changes nothing writes nothing to Redis.
+ * only when an alert is raised or cleared, so a reading that changes nothing writes nothing to Redis. A RAISED state
+ * is kept until the excursion clears, however long that takes (no TTL), and lists its device in
+ * {@code <prefix>:temperature:open}; it carries what the RAISED alert said, so the open alerts can be answered from it.
  *
  * @param state          {@code NORMAL} or {@code RAISED}
  * @param alertId        the open excursion's alert id, {@code null} when NORMAL
  * @param since          event time (epoch ms) the open excursion started, {@code null} when NORMAL
+ * @param temperature    the reading that raised the open alert (°C); {@code null} when NORMAL, or when written by an
+ *                       earlier build
+ * @param threshold      the threshold in force at that reading (°C); {@code null} as {@code temperature}
  */
 @Serdeable
 public record DeviceAlertState(
     @JsonProperty("state") String state,
     @JsonProperty("alert_id") @Nullable String alertId,
-    @JsonProperty("since") @Nullable Long since) {
+    @JsonProperty("since") @Nullable Long since,
+    @JsonProperty("temperature") @Nullable Double temperature,
+    @JsonProperty("threshold") @Nullable Double threshold) {
 
     public static final String NORMAL = "NORMAL";
+
+    public DeviceAlertState(String state, String alertId, Long since) {
+        this(state, alertId, since, null, null);
+    }
 
     public boolean raised() {
         return TemperatureAlert.RAISED.equals(state);
