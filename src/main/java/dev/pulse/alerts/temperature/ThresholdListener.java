@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,6 +60,12 @@ public class ThresholdListener extends BatchListener implements ConsumerAware<by
     @Topic(Topics.DEVICE_THRESHOLDS_PROPERTY)
     void receive(ConsumerRecords<byte[], byte[]> records, Consumer<byte[], byte[]> consumer) {
         handle(records, consumer);
+        for (TopicPartition partition : records.partitions()) {
+            // A failed batch goes back to the committed offset, past what is still to be read again.
+            if (service.rereadCutShort(partition, consumer.position(partition))) {
+                consumer.seekToBeginning(List.of(partition));
+            }
+        }
     }
 
     @Override

@@ -48,8 +48,15 @@ public class ThresholdService {
     private final EventDecoder decoder;
     private final JsonMapper json;
     private final DeadLetterEncoder deadLetters;
+    /**
+     * A partition read again from its beginning: the offset its group had committed when this instance was given it,
+     * and the last offset of it applied to the store since (-1: none yet).
+     */
+    private record Reread(long committedBefore, long appliedThrough) {
+    }
+
     private final KeyedStateProcessor<Update> processor;
-    private final Map<TopicPartition, Long> readBefore = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Reread> rereads = new ConcurrentHashMap<>();
 
     @Inject
     public ThresholdService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, StateStore store,
@@ -71,11 +78,24 @@ public class ThresholdService {
      * The partition is read again from its beginning; its records below {@code committedOffset} were read before.
      */
     public void rereading(TopicPartition partition, long committedOffset) {
-        readBefore.put(partition, committedOffset);
+        rereads.put(partition, new Reread(committedOffset, -1));
     }
 
     public void released(Collection<TopicPartition> partitions) {
-        partitions.forEach(readBefore::remove);
+        partitions.forEach(rereads::remove);
+    }
+
+    /**
+     * Whether a partition's reading again was cut short: the consumer is at or past the offset committed before, yet
+     * the records below it have not all been applied. That happens when a batch of the re-read fails: the listener
+     * goes back to the group's committed offset, not to the beginning, so the caller has to seek there again.
+     *
+     * @param position the consumer's position in the partition
+     */
+    public boolean rereadCutShort(TopicPartition partition, long position) {
+        Reread reread = rereads.get(partition);
+        return reread != null && reread.appliedThrough() < reread.committedBefore() - 1
+            && position >= reread.committedBefore();
     }
 
     /**
@@ -85,14 +105,23 @@ public class ThresholdService {
      */
     public List<ProducerRecord<byte[], byte[]>> apply(List<ConsumerRecord<byte[], byte[]>> records) {
         List<ConsumerRecord<byte[], byte[]>> toApply = records.stream()
-            .filter(record -> record.offset() >= readBefore.getOrDefault(
-                new TopicPartition(record.topic(), record.partition()), 0L) || decode(record).isValid())
+            .filter(record -> record.offset() >= committedBefore(record) || decode(record).isValid())
             .toList();
         // The transition has no outputs, so no record goes to an output topic: only dead letters come back.
-        return processor.processBatch(toApply, this::decode, Update::device,
+        List<ProducerRecord<byte[], byte[]>> deadLetters = processor.processBatch(toApply, this::decode, Update::device,
             (update, item, state, context) -> new Step(update.threshold() == null ? null : write(update.threshold()),
                 List.of()),
-            null, deadLetters);
+            null, this.deadLetters);
+        for (ConsumerRecord<byte[], byte[]> record : records) { // in the store now, whatever becomes of the batch
+            rereads.computeIfPresent(new TopicPartition(record.topic(), record.partition()), (partition, reread) ->
+                new Reread(reread.committedBefore(), Math.max(reread.appliedThrough(), record.offset())));
+        }
+        return deadLetters;
+    }
+
+    private long committedBefore(ConsumerRecord<byte[], byte[]> record) {
+        Reread reread = rereads.get(new TopicPartition(record.topic(), record.partition()));
+        return reread == null ? 0 : reread.committedBefore();
     }
 
     private Decoded<Update> decode(ConsumerRecord<byte[], byte[]> record) {

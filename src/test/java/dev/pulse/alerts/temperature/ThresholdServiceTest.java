@@ -14,6 +14,7 @@ import static dev.pulse.kafka.Records.DECODER;
 import static dev.pulse.kafka.Records.JSON;
 import static dev.pulse.kafka.Records.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,5 +81,17 @@ class ThresholdServiceTest {
         service.rereading(PARTITION, 2);
         assertEquals(List.of(), service.apply(topic.subList(0, 2)));
         assertEquals(1, service.apply(topic.subList(2, 5)).size(), "offset 2 was not read before");
+    }
+
+    @Test
+    void tellsWhenReadingAgainWasCutShortByABatchThatWentBackToTheCommittedOffset() {
+        service.rereading(PARTITION, 5);
+        assertTrue(service.rereadCutShort(PARTITION, 5), "the first batch failed: back at the committed offset");
+        service.apply(topic.subList(0, 2));
+        assertFalse(service.rereadCutShort(PARTITION, 2), "under way");
+        assertTrue(service.rereadCutShort(PARTITION, 5), "a later batch failed before offset 4 was applied");
+        service.apply(topic.subList(2, 5));
+        assertFalse(service.rereadCutShort(PARTITION, 5), "everything below the committed offset is applied");
+        assertFalse(service.rereadCutShort(new TopicPartition(Topics.DEVICE_THRESHOLDS, 1), 5), "not read again");
     }
 }
