@@ -1,19 +1,24 @@
 package dev.pulse.alerts;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.pulse.alerts.StateStore.Keeping;
+import dev.pulse.deadletters.DeadLetterEncoder;
+import dev.pulse.events.Decoded;
+import dev.pulse.kafka.TopicIds;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.serde.annotation.Serdeable;
-
-import dev.pulse.events.Decoded;
-import dev.pulse.deadletters.DeadLetterEncoder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,16 +26,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Applies a per-entity state machine to the records of one partition, with the state in a {@link StateStore}, so
  * that a batch read again after a crash or rebalance gives exactly the outputs it gave the first time.
  *
- * <p>Next to the entity states the store holds the partition's progress: the last offset applied and the outputs
- * of the offsets not yet known to be committed to Kafka (those at or after the first offset of the current batch,
- * which is where the consumer resumed, so everything before it is committed). A record at or below the progress
- * offset is a redelivery: it changes no state and yields the outputs remembered for it. Progress and states are
- * written in one compare-and-set, so two instances never both apply a record.
+ * <p>Next to the entity states the store holds the partition's progress, under
+ * {@code <namespace>:progress:<consumer group>:<topic>:<partition>}: the topic's id, the last offset applied and the
+ * outputs of the offsets not yet known to be committed to Kafka (those at or after the first offset of the current
+ * batch, which is where the consumer resumed, so everything before it is committed). A record at or below the
+ * progress offset is a redelivery: it changes no state and yields the outputs remembered for it. Progress and states
+ * are written in one compare-and-set, so two instances never both apply a record.
+ *
+ * <p>The group in the key keeps deployments that share a Redis with other group ids from taking each other's
+ * progress. The topic id (Kafka's UUID of the topic) tells a redelivery from a topic deleted and created again under
+ * the same name, whose offsets start again at 0: when the id differs from the one the progress was written for, the
+ * progress belongs to the deleted topic, and the partition is processed from its start (logged once). The id is
+ * asked of the cluster afresh whenever a record is at or below the progress offset, so a redelivery is never taken
+ * for a new topic on the word of a stale answer.
  *
  * @param <I> the decoded input
  */
@@ -65,35 +79,59 @@ public final class KeyedStateProcessor<I> {
         }
     }
 
-    @Serdeable
-    record Progress(@JsonProperty("offset") long offset, @JsonProperty("memo") Map<String, List<Output>> memo) {
+    /**
+     * Where a processor keeps its keys, and which of them expire.
+     *
+     * @param namespace         first part of every key, e.g. {@code temperature} (the store adds the deployment's
+     *                          prefix)
+     * @param kind              second part of an entity's state key, {@code <namespace>:<kind>:<entity>}
+     * @param group             the consumer group that reads the input: part of the progress key
+     * @param permanent         the state values kept until deleted; the others expire after the store's TTL
+     * @param list              the key of the set listing the entities whose state is kept permanently, or null
+     * @param permanentProgress whether the progress keys are kept until deleted rather than expiring
+     */
+    public record Options(String namespace, String kind, String group, Predicate<String> permanent,
+                          @Nullable String list, boolean permanentProgress) {
+
+        /** States {@code <namespace>:state:<entity>} and progress, all expiring after the store's TTL. */
+        public static Options expiring(String namespace, String group) {
+            return new Options(namespace, "state", group, state -> false, null, false);
+        }
     }
 
+    @Serdeable
+    record Progress(@JsonProperty("offset") long offset, @JsonProperty("memo") Map<String, List<Output>> memo,
+                    @JsonProperty("topic_id") @Nullable String topicId) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeyedStateProcessor.class);
     private static final int ATTEMPTS = 5;
 
     private final StateStore store;
     private final JsonMapper json;
-    private final String namespace;
-    private final java.util.function.Function<String, List<String>> contextKeys;
+    private final Options options;
+    private final TopicIds topicIds;
+    private final Function<String, List<String>> contextKeys;
 
     /**
-     * @param namespace   first part of every key, e.g. {@code temperature} (the store adds the deployment's prefix)
+     * @param topicIds    the ids of the input topics ({@link TopicIds#NONE}: progress trusts offsets alone)
      * @param contextKeys read-only keys an entity's transition reads (e.g. its threshold override)
      */
-    public KeyedStateProcessor(StateStore store, JsonMapper json, String namespace,
-                               java.util.function.Function<String, List<String>> contextKeys) {
+    public KeyedStateProcessor(StateStore store, JsonMapper json, Options options, TopicIds topicIds,
+                               Function<String, List<String>> contextKeys) {
         this.store = store;
         this.json = json;
-        this.namespace = namespace;
+        this.options = options;
+        this.topicIds = topicIds;
         this.contextKeys = contextKeys;
     }
 
     public String stateKey(String entity) {
-        return namespace + ":state:" + entity;
+        return options.namespace() + ":" + options.kind() + ":" + entity;
     }
 
     public String progressKey(String topic, int partition) {
-        return namespace + ":progress:" + topic + ":" + partition;
+        return options.namespace() + ":progress:" + options.group() + ":" + topic + ":" + partition;
     }
 
     /**
@@ -150,6 +188,8 @@ public final class KeyedStateProcessor<I> {
             readOnly.addAll(contextKeys.apply(item.entity()));
         }
         long firstOffset = items.get(0).offset();
+        String topicId = topicIds.id(topic, false);
+        boolean askedAfresh = false;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             List<String> keys = new ArrayList<>(stateKeys.size() + readOnly.size() + 1);
             keys.add(progressKey);
@@ -157,6 +197,16 @@ public final class KeyedStateProcessor<I> {
             keys.addAll(readOnly);
             Map<String, String> loaded = store.getAll(keys);
             Progress progress = readProgress(loaded.get(progressKey));
+            if (progress.topicId() != null && !askedAfresh
+                && (firstOffset <= progress.offset() || !progress.topicId().equals(topicId))) {
+                topicId = topicIds.id(topic, true); // a redelivery or a new topic: only an answer of now tells which
+                askedAfresh = true;
+            }
+            Progress deleted = null;
+            if (progress.topicId() != null && topicId != null && !progress.topicId().equals(topicId)) {
+                deleted = progress;
+                progress = new Progress(-1, Map.of(), topicId);
+            }
             Map<String, String> states = new HashMap<>();
             for (String key : stateKeys) {
                 states.put(key, loaded.get(key));
@@ -190,14 +240,27 @@ public final class KeyedStateProcessor<I> {
             expected.put(progressKey, loaded.get(progressKey));
             Map<String, List<Output>> memoOut = new TreeMap<>();
             memo.forEach((offset, list) -> memoOut.put(Long.toString(offset), list));
-            updates.put(progressKey, write(new Progress(last, memoOut)));
+            updates.put(progressKey, write(new Progress(last, memoOut, topicId != null ? topicId : progress.topicId())));
+            Set<String> permanent = new HashSet<>();
+            if (options.permanentProgress()) {
+                permanent.add(progressKey);
+            }
             for (String key : stateKeys) {
                 expected.put(key, loaded.get(key));
                 if (!java.util.Objects.equals(states.get(key), loaded.get(key))) {
                     updates.put(key, states.get(key));
                 }
+                if (states.get(key) != null && options.permanent().test(states.get(key))) {
+                    permanent.add(key);
+                }
             }
-            if (store.compareAndSet(expected, updates)) {
+            Keeping keeping = new Keeping(permanent, options.list() == null ? null : stateKey(""), options.list());
+            if (store.compareAndSet(expected, updates, keeping)) {
+                if (deleted != null) {
+                    LOG.info("{}-{} is a new topic (id {}): the progress of group {} up to offset {} was for the topic of "
+                            + "that name before it was deleted (id {}); processing the new one from its start", topic,
+                        partition, topicId, options.group(), deleted.offset(), deleted.topicId());
+                }
                 return outputs;
             }
         }
@@ -207,11 +270,11 @@ public final class KeyedStateProcessor<I> {
 
     private Progress readProgress(String value) {
         if (value == null) {
-            return new Progress(-1, Map.of());
+            return new Progress(-1, Map.of(), null);
         }
         try {
             Progress progress = json.readValue(value, Progress.class);
-            return progress.memo() == null ? new Progress(progress.offset(), Map.of()) : progress;
+            return progress.memo() == null ? new Progress(progress.offset(), Map.of(), progress.topicId()) : progress;
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable progress record " + value, e);
         }

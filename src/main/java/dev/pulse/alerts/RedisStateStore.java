@@ -22,7 +22,9 @@ import java.util.Set;
 /**
  * {@link StateStore} on Redis: {@code MGET} to read, and one Lua script for compare-and-set, which Redis runs
  * atomically, so two instances that process the same entity never both win (the loser re-reads and recomputes).
- * Written keys expire after {@code pulse.alerts.state-ttl} without updates. Every call gives up after
+ * Written keys expire after {@code pulse.alerts.state-ttl} without updates, except those a call keeps permanently
+ * ({@link Keeping}); the same script keeps a list (a Redis set) of the permanent keys under a prefix, so it can never
+ * disagree with them. Every call gives up after
  * {@code pulse.alerts.redis-timeout} with a {@code RedisCommandTimeoutException} (the listener retries the batch),
  * rather than waiting out a lost connection. Keys of one call may be anywhere in a single Redis (not Redis Cluster,
  * where they would have to share a hash slot). Every key is stored under the deployment's prefix
@@ -31,12 +33,14 @@ import java.util.Set;
 @Singleton
 public class RedisStateStore implements StateStore {
 
-    // KEYS: every key compared or written. ARGV[1]: TTL ms (0 = none); then per key its expected value ('-' not
-    // compared, '0' absent, '1'..value) and its update ('-' unchanged, '0' delete, '1'..value).
+    // KEYS[1..n]: every key compared or written; KEYS[n + 1]: the list, when there is one. ARGV[1]: n; ARGV[2]: TTL
+    // ms of expiring writes (0 = none); ARGV[3]: the prefix of listed keys ('' = no list); then per key its expected
+    // value ('-' not compared, '0' absent, '1'..value), per key its update ('-' unchanged, '0' delete, '1'..value),
+    // and per key how it is kept ('p' permanent, 'e' expiring).
     static final String CAS_SCRIPT = """
-        local n = #KEYS
+        local n = tonumber(ARGV[1])
         for i = 1, n do
-          local expected = ARGV[1 + i]
+          local expected = ARGV[3 + i]
           local op = string.sub(expected, 1, 1)
           if op ~= '-' then
             local current = redis.call('GET', KEYS[i])
@@ -47,18 +51,30 @@ public class RedisStateStore implements StateStore {
             end
           end
         end
-        local ttl = tonumber(ARGV[1])
+        local ttl = tonumber(ARGV[2])
+        local prefix = ARGV[3]
         for i = 1, n do
-          local update = ARGV[1 + n + i]
+          local update = ARGV[3 + n + i]
           local op = string.sub(update, 1, 1)
+          local permanent = ARGV[3 + 2 * n + i] == 'p'
           if op == '1' then
-            if ttl > 0 then
+            if ttl > 0 and not permanent then
               redis.call('SET', KEYS[i], string.sub(update, 2), 'PX', ttl)
             else
               redis.call('SET', KEYS[i], string.sub(update, 2))
             end
           elseif op == '0' then
             redis.call('DEL', KEYS[i])
+          elseif permanent then
+            redis.call('PERSIST', KEYS[i])
+          end
+          if prefix ~= '' and string.sub(KEYS[i], 1, #prefix) == prefix then
+            local member = string.sub(KEYS[i], #prefix + 1)
+            if permanent and op ~= '0' and (op == '1' or redis.call('EXISTS', KEYS[i]) == 1) then
+              redis.call('SADD', KEYS[n + 1], member)
+            else
+              redis.call('SREM', KEYS[n + 1], member)
+            end
           end
         end
         return 1
@@ -98,18 +114,38 @@ public class RedisStateStore implements StateStore {
 
     @Override
     public boolean compareAndSet(Map<String, String> expected, Map<String, String> updates) {
+        return compareAndSet(expected, updates, Keeping.EXPIRING);
+    }
+
+    @Override
+    public boolean compareAndSet(Map<String, String> expected, Map<String, String> updates, Keeping keeping) {
         Set<String> keys = new LinkedHashSet<>(expected.keySet());
         keys.addAll(updates.keySet());
-        List<String> args = new ArrayList<>(1 + 2 * keys.size());
+        List<String> args = new ArrayList<>(3 + 3 * keys.size());
+        args.add(Integer.toString(keys.size()));
         args.add(Long.toString(ttlMillis));
+        args.add(keeping.list() == null ? "" : redisKeys.key(keeping.listPrefix()));
         for (String key : keys) {
             args.add(!expected.containsKey(key) ? "-" : encode(expected.get(key)));
         }
         for (String key : keys) {
             args.add(!updates.containsKey(key) ? "-" : encode(updates.get(key)));
         }
-        Long result = eval(keys.stream().map(redisKeys::key).toArray(String[]::new), args.toArray(String[]::new));
+        for (String key : keys) {
+            args.add(keeping.permanent().contains(key) ? "p" : "e");
+        }
+        List<String> redisKeyList = new ArrayList<>(keys.size() + 1);
+        keys.forEach(key -> redisKeyList.add(redisKeys.key(key)));
+        if (keeping.list() != null) {
+            redisKeyList.add(redisKeys.key(keeping.list()));
+        }
+        Long result = eval(redisKeyList.toArray(String[]::new), args.toArray(String[]::new));
         return result != null && result == 1L;
+    }
+
+    @Override
+    public Set<String> listed(String list) {
+        return await(connection.get().async().smembers(redisKeys.key(list)));
     }
 
     @Override

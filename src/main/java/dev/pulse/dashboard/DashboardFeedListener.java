@@ -95,6 +95,7 @@ public class DashboardFeedListener implements ConsumerSeekAware {
             recent.temperatureAlert(key, json(record.value()));
             changed.add(CacheGroups.ALERTS);
             changed.add(CacheGroups.device(key));
+            changed.add(CacheGroups.DEVICES); // the device list shows each device's alert state
         } else if (topic.equals(topics.resolve(Topics.FRAUD_ALERTS))) {
             recent.fraudAlert(json(record.value()));
             changed.add(CacheGroups.ALERTS);

@@ -12,7 +12,8 @@ import java.time.Duration;
  * @param recentLimit     how many of the latest alerts, conversions and enriched clicks (per user) each
  *                        instance keeps to answer from its own state
  * @param replayPerPartition how many of the latest records of each output partition an instance reads
- *                        at start-up to fill that state
+ *                        at start-up to fill that state (open alerts and a device's alert state come from the
+ *                        alert state in Redis instead, and from this only while Redis does not answer)
  * @param refresh         how often the web page asks for new figures
  */
 @ConfigurationProperties("pulse.dashboard")

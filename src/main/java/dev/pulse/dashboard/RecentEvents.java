@@ -1,7 +1,10 @@
 package dev.pulse.dashboard;
 
+import dev.pulse.alerts.temperature.AlertStateService;
 import io.micronaut.json.tree.JsonNode;
 import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,14 +19,20 @@ import java.util.function.Predicate;
  * This instance's own view of the latest alerts, conversions and enriched clicks, filled by
  * {@link DashboardFeedListener} from the output topics (every instance reads every partition). It
  * is what list reads answer from when Redis has no current answer. Bounded in size.
+ *
+ * <p>Open alerts and a device's alert state are not what this view happened to replay: they come from the alert state
+ * the temperature alert decisions keep in Redis ({@link AlertStateService}), the same on every instance. Only while
+ * Redis does not answer do they come from this view (the alerts replayed at start and followed since).
  */
 @Singleton
 public class RecentEvents {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RecentEvents.class);
     private static final int USERS_KEPT = 10_000;
     private static final int CLICKS_PER_USER = 100;
 
     private final int limit;
+    private final AlertStateService alertStates;
     private final Deque<JsonNode> temperatureAlerts = new ArrayDeque<>();
     private final Deque<JsonNode> fraudAlerts = new ArrayDeque<>();
     private final Deque<JsonNode> conversions = new ArrayDeque<>();
@@ -36,8 +45,9 @@ public class RecentEvents {
         }
     };
 
-    public RecentEvents(DashboardProperties properties) {
+    public RecentEvents(DashboardProperties properties, AlertStateService alertStates) {
         this.limit = properties.recentLimit();
+        this.alertStates = alertStates;
     }
 
     public synchronized void temperatureAlert(String deviceId, JsonNode alert) {
@@ -78,14 +88,32 @@ public class RecentEvents {
     }
 
     /** Temperature alerts RAISED and not yet CLEARED, newest first. */
-    public synchronized List<JsonNode> openAlerts(int max) {
+    public List<?> openAlerts(int max) {
+        try {
+            return alertStates.openAlerts(max);
+        } catch (RuntimeException redisAway) {
+            LOG.debug("open alerts from this instance's view: the alert state does not answer", redisAway);
+            return ownOpenAlerts(max);
+        }
+    }
+
+    private synchronized List<JsonNode> ownOpenAlerts(int max) {
         List<JsonNode> open = new ArrayList<>(openAlerts.values());
         open.sort((a, b) -> Double.compare(timestamp(b), timestamp(a)));
         return List.copyOf(open.subList(0, Math.min(max, open.size())));
     }
 
     /** {@code RAISED} or {@code NORMAL}. */
-    public synchronized String alertState(String deviceId) {
+    public String alertState(String deviceId) {
+        try {
+            return alertStates.alertState(deviceId);
+        } catch (RuntimeException redisAway) {
+            LOG.debug("alert state of {} from this instance's view: the alert state does not answer", deviceId, redisAway);
+            return ownAlertState(deviceId);
+        }
+    }
+
+    private synchronized String ownAlertState(String deviceId) {
         return deviceAlertState.getOrDefault(deviceId, "NORMAL");
     }
 

@@ -79,6 +79,38 @@ class RedisStateStoreIntegrationTest {
     }
 
     @Test
+    void keepsPermanentKeysWithoutExpiryAndListsThemWhileTheyArePermanent() {
+        RedisStateStore store = store();
+        var redis = connections.get(connections.size() - 1).sync();
+        String states = prefix + "state:";
+        String list = prefix + "open";
+        String hot = states + "hot";
+        String progress = prefix + "progress";
+        StateStore.Keeping keepHot = new StateStore.Keeping(java.util.Set.of(hot), states, list);
+        Map<String, String> absent = new HashMap<>();
+        absent.put(hot, null);
+        assertTrue(store.compareAndSet(absent, Map.of(hot, "RAISED", progress, "1"), keepHot));
+        assertEquals(-1, redis.pttl(redisKeys.key(hot)), "a permanent key has no expiry");
+        assertTrue(redis.pttl(redisKeys.key(progress)) > 0, "the others expire");
+        assertEquals(java.util.Set.of("hot"), store.listed(list));
+
+        redis.pexpire(redisKeys.key(hot), 60_000); // as an earlier build wrote it
+        assertTrue(store.compareAndSet(Map.of(hot, "RAISED"), Map.of(progress, "2"), keepHot));
+        assertEquals(-1, redis.pttl(redisKeys.key(hot)), "kept permanently unchanged: its expiry is removed");
+
+        StateStore.Keeping expiring = new StateStore.Keeping(java.util.Set.of(), states, list);
+        assertTrue(store.compareAndSet(Map.of(hot, "RAISED"), Map.of(hot, "NORMAL"), expiring));
+        assertTrue(redis.pttl(redisKeys.key(hot)) > 0, "written as expiring, it expires");
+        assertEquals(java.util.Set.of(), store.listed(list), "and is no longer listed");
+
+        assertTrue(store.compareAndSet(Map.of(hot, "NORMAL"), Map.of(hot, "RAISED"), keepHot));
+        Map<String, String> delete = new HashMap<>();
+        delete.put(hot, null);
+        assertTrue(store.compareAndSet(Map.of(hot, "RAISED"), delete, keepHot));
+        assertEquals(java.util.Set.of(), store.listed(list), "a deleted key is not listed");
+    }
+
+    @Test
     void loadsTheScriptAgainWhenRedisForgotIt() {
         RedisStateStore store = store();
         String key = prefix + "script";

@@ -162,11 +162,13 @@ class DashboardCacheIntegrationTest implements RealServers {
     void openAlertsAreTheRaisedOnesNotYetCleared() throws Exception {
         String device = "d-" + UUID.randomUUID();
         String other = "d-" + UUID.randomUUID();
-        kafka.send(Topics.TEMPERATURE_ALERTS, device, alert(device, "RAISED", 1));
-        kafka.send(Topics.TEMPERATURE_ALERTS, other, alert(other, "RAISED", 2));
-        kafka.send(Topics.TEMPERATURE_ALERTS, other, alert(other, "CLEARED", 3));
+        kafka.send(Topics.REAL_TIME_DATA, device, reading(device, 60, 1));
+        kafka.send(Topics.REAL_TIME_DATA, other, reading(other, 60, 2));
+        kafka.send(Topics.REAL_TIME_DATA, other, reading(other, 40, 3));
         await().atMost(Duration.ofSeconds(30))
-            .until(() -> get("/api/alerts?type=temperature&state=all&limit=1000").toString().contains("CLEARED"));
+            .until(() -> ((List<?>) get("/api/alerts?type=temperature&state=all&limit=1000").get("items")).stream()
+                .map(item -> (Map<?, ?>) item)
+                .anyMatch(item -> other.equals(item.get("device_id")) && "CLEARED".equals(item.get("state"))));
 
         String open = get("/api/alerts?type=temperature&state=open&limit=1000").toString();
         assertTrue(open.contains(device), open);
@@ -209,8 +211,8 @@ class DashboardCacheIntegrationTest implements RealServers {
             + " \"user_name\": null, \"user_age\": null}";
     }
 
-    private static String alert(String device, String state, int second) {
-        return "{\"alert_id\": \"temp-" + device + "-1\", \"device_id\": \"" + device + "\", \"state\": \"" + state
-            + "\", \"temperature\": 55.0, \"threshold\": 50.0, \"timestamp\": " + (1_700_000_000 + second) + "}";
+    private static String reading(String device, double temperature, int second) {
+        return "{\"device_id\": \"" + device + "\", \"temperature\": " + temperature + ", \"timestamp\": "
+            + (1_700_000_000 + second) + "}";
     }
 }

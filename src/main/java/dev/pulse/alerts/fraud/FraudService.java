@@ -9,8 +9,10 @@ import dev.pulse.events.EventDecoder;
 import dev.pulse.events.Payment;
 import dev.pulse.deadletters.DeadLetterEncoder;
 import dev.pulse.kafka.TopicNames;
+import dev.pulse.kafka.TopicIds;
 import dev.pulse.kafka.Topics;
 import dev.pulse.events.WireTime;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -57,18 +59,27 @@ public class FraudService {
 
     @Inject
     public FraudService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, FraudProperties properties,
-                        StateStore store, TopicNames topics) {
-        this(decoder, json, deadLetters, properties, store, topics.resolve(Topics.FRAUD_ALERTS));
+                        StateStore store, TopicNames topics, TopicIds topicIds,
+                        @Value(PaymentListener.GROUP_ID) String group) {
+        this(decoder, json, deadLetters, properties, store, topics.resolve(Topics.FRAUD_ALERTS), group, topicIds);
     }
 
     public FraudService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, FraudProperties properties,
                         StateStore store, String alertsTopic) {
+        this(decoder, json, deadLetters, properties, store, alertsTopic, PaymentListener.NAME, TopicIds.NONE);
+    }
+
+    /** @param group the consumer group of {@link PaymentListener}, part of the progress keys */
+    public FraudService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, FraudProperties properties,
+                        StateStore store, String alertsTopic, String group, TopicIds topicIds) {
         this.decoder = decoder;
         this.json = json;
         this.deadLetters = deadLetters;
         this.properties = properties;
         this.alertsTopic = alertsTopic;
-        this.processor = new KeyedStateProcessor<>(store, json, NAMESPACE, card -> List.of());
+        // A card's history is worth keeping only while the card is in use: every key expires.
+        this.processor = new KeyedStateProcessor<>(store, json, KeyedStateProcessor.Options.expiring(NAMESPACE, group),
+            topicIds, card -> List.of());
     }
 
     /** The state-store key of a card's {@link CardState} (in Redis under the deployment's prefix). */

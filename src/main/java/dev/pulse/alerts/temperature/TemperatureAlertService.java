@@ -4,22 +4,23 @@ import dev.pulse.alerts.KeyedStateProcessor;
 import dev.pulse.alerts.KeyedStateProcessor.Item;
 import dev.pulse.alerts.KeyedStateProcessor.Step;
 import dev.pulse.alerts.StateStore;
-import dev.pulse.events.Decoded;
 import dev.pulse.events.DeviceThreshold;
 import dev.pulse.events.EventDecoder;
 import dev.pulse.events.SensorReading;
 import dev.pulse.deadletters.DeadLetterEncoder;
+import dev.pulse.kafka.TopicIds;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
 import dev.pulse.events.WireTime;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.json.JsonMapper;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -31,39 +32,56 @@ import java.util.Map;
  * {@code -2}, {@code -3}… for further excursions of the device that start at that same time.
  *
  * <p>State lives in the {@link StateStore} (see {@link KeyedStateProcessor} for why a redelivered batch gives
- * the same alerts and no more). Readings are normalised by {@link EventDecoder#decodeSensor}: °C, event time
+ * the same alerts and no more); an open excursion's state is kept until it clears, without expiry, and lists the
+ * device among the open alerts ({@link AlertStateService}). Readings are normalised by {@link EventDecoder#decodeSensor}: °C, event time
  * from the reading, else the Kafka record time. Undecodable readings become dead letters.
  */
 @Singleton
 public class TemperatureAlertService {
 
     static final String NAMESPACE = "temperature";
+    /** The set of devices whose alert is open (RAISED), kept by the state store next to their states. */
+    static final String OPEN_LIST = NAMESPACE + ":open";
 
     private final EventDecoder decoder;
     private final JsonMapper json;
     private final DeadLetterEncoder deadLetters;
     private final TemperatureAlertProperties properties;
-    private final StateStore store;
     private final KeyedStateProcessor<SensorReading> processor;
     private final String alertsTopic;
 
+    @Inject
     public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters,
-                                   TemperatureAlertProperties properties, StateStore store, TopicNames topics) {
-        this(decoder, json, deadLetters, properties, store, topics.resolve(Topics.TEMPERATURE_ALERTS));
+                                   TemperatureAlertProperties properties, StateStore store, TopicNames topics,
+                                   TopicIds topicIds, @Value(SensorListener.GROUP_ID) String group) {
+        this(decoder, json, deadLetters, properties, store, topics.resolve(Topics.TEMPERATURE_ALERTS), group, topicIds);
     }
 
     public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters,
                                    TemperatureAlertProperties properties, StateStore store, String alertsTopic) {
+        this(decoder, json, deadLetters, properties, store, alertsTopic, SensorListener.NAME, TopicIds.NONE);
+    }
+
+    /** @param group the consumer group of {@link SensorListener}, part of the progress keys */
+    public TemperatureAlertService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters,
+                                   TemperatureAlertProperties properties, StateStore store, String alertsTopic,
+                                   String group, TopicIds topicIds) {
         this.decoder = decoder;
         this.json = json;
         this.deadLetters = deadLetters;
         this.properties = properties;
-        this.store = store;
         this.alertsTopic = alertsTopic;
-        this.processor = new KeyedStateProcessor<>(store, json, NAMESPACE, device -> List.of(thresholdKey(device)));
+        // An open excursion is kept however long it lasts, or the device would be raised again with a new id once its
+        // state expired, and the first excursion would never clear.
+        KeyedStateProcessor.Options options = new KeyedStateProcessor.Options(NAMESPACE, "state", group,
+            state -> read(state, DeviceAlertState.class).raised(), OPEN_LIST, false);
+        this.processor = new KeyedStateProcessor<>(store, json, options, topicIds, device -> List.of(thresholdKey(device)));
     }
 
-    /** The state-store key (in Redis under the deployment's prefix) of a device's run-time threshold override (JSON {@code {"threshold","hysteresis"}}). */
+    /**
+     * The state-store key (in Redis under the deployment's prefix) of a device's run-time threshold override (JSON
+     * {@code {"threshold","hysteresis"}}), kept by {@link ThresholdService}.
+     */
     public static String thresholdKey(String deviceId) {
         return NAMESPACE + ":threshold:" + deviceId;
     }
@@ -80,35 +98,6 @@ public class TemperatureAlertService {
     public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> records) {
         return processor.processBatch(records, record -> decoder.checkRecordTime(
             decoder.decodeSensor(record.key(), record.value()), SensorReading::eventTimeMs, record.timestamp()), SensorReading::deviceId, this::step, alertsTopic, deadLetters);
-    }
-
-    /**
-     * Applies {@code device-thresholds} records in order (key: device id; a null value restores the configured
-     * values). Applying one again is harmless: the last record of a device wins either way.
-     *
-     * @return dead letters for records without a device id or with a value that is not a threshold
-     */
-    public List<ProducerRecord<byte[], byte[]>> applyThresholds(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            String device = record.key() == null ? null : EventDecoder.utf8(record.key());
-            if (device == null || device.isBlank()) {
-                deadLetters.add(this.deadLetters.record(record, "expected the device id as the record key, got "
-                    + (record.key() == null ? "no key" : device == null ? "a key that is not UTF-8" : "a blank key")));
-                continue;
-            }
-            if (record.value() == null) {
-                store.put(thresholdKey(device), null);
-                continue;
-            }
-            Decoded<DeviceThreshold> threshold = decoder.decodeThreshold(record.value());
-            if (threshold.isValid()) {
-                store.put(thresholdKey(device), write(threshold.value()));
-            } else {
-                deadLetters.add(this.deadLetters.record(record, threshold.error()));
-            }
-        }
-        return deadLetters;
     }
 
     private Step step(SensorReading reading, Item<SensorReading> item, String stateJson, Map<String, String> context) {
@@ -130,12 +119,12 @@ public class TemperatureAlertService {
             // number, which replaying the same readings gives again.
             int seq = state != null && state.since() != null && state.since() == eventTime ? state.seqOrOne() + 1 : 1;
             String alertId = "temp-" + device + "-" + eventTime + (seq == 1 ? "" : "-" + seq);
-            return new Step(write(new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime, seq == 1 ? null : seq)),
+            return new Step(write(new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime, seq == 1 ? null : seq, t, threshold)),
                 List.of(write(new TemperatureAlert(alertId, device, TemperatureAlert.RAISED, t, threshold,
                     WireTime.epochSeconds(eventTime)))));
         }
         if (t < threshold - hysteresis) {
-            return new Step(write(new DeviceAlertState(DeviceAlertState.NORMAL, state.alertId(), state.since(), state.seq())),
+            return new Step(write(new DeviceAlertState(DeviceAlertState.NORMAL, state.alertId(), state.since(), state.seq(), null, null)),
                 List.of(write(new TemperatureAlert(state.alertId(), device, TemperatureAlert.CLEARED, t,
                     threshold, WireTime.epochSeconds(eventTime)))));
         }

@@ -29,6 +29,7 @@ class TemperatureAlertServiceTest {
     }
 
     private final TemperatureAlertService service = service(TemperatureAlertProperties.defaults());
+    private final ThresholdService thresholds = new ThresholdService(DECODER, JSON, DEAD_LETTERS, store);
 
     private ConsumerRecord<byte[], byte[]> reading(String device, double temperature) {
         long ts = 1_700_000_000L + offset;
@@ -144,7 +145,7 @@ class TemperatureAlertServiceTest {
 
     @Test
     void appliesThresholdRecordsAtRunTimeAndATombstoneRestoresTheDefault() {
-        var bad = service.applyThresholds(List.of(
+        var bad = thresholds.apply(List.of(
             record(Topics.DEVICE_THRESHOLDS, 0, "s4", "{\"threshold\": 70.0, \"hysteresis\": 2.0}"),
             record(Topics.DEVICE_THRESHOLDS, 1, "s5", "{\"threshold\": \"high\"}"),
             record(Topics.DEVICE_THRESHOLDS, 2, null, "{\"threshold\": 1}")));
@@ -155,10 +156,29 @@ class TemperatureAlertServiceTest {
         var raised = alerts(service.process(readings("s4", 70.5)));
         assertEquals(70.0, ((Number) raised.get(0).get("threshold")).doubleValue());
 
-        service.applyThresholds(List.of(record(Topics.DEVICE_THRESHOLDS, 3, "s4", null)));
+        thresholds.apply(List.of(record(Topics.DEVICE_THRESHOLDS, 3, "s4", null)));
         var cleared = alerts(service.process(readings("s4", 44.9)));
         assertEquals("CLEARED", cleared.get(0).get("state"));
         assertEquals(50.0, ((Number) cleared.get(0).get("threshold")).doubleValue(), "the threshold in force at that reading");
+    }
+
+    @Test
+    void keepsAnOpenExcursionWithoutExpiryAndListsItUntilItClears() {
+        alerts(service.process(readings("s10", 60)));
+        String key = TemperatureAlertService.stateKey("s10");
+        assertTrue(store.permanent(key), "a RAISED state does not expire, however long the device stays hot");
+        assertEquals(java.util.Set.of("s10"), store.listed(TemperatureAlertService.OPEN_LIST));
+        Map<String, Object> open = new AlertStateService(store, JSON).openAlerts(10).get(0);
+        assertEquals(Map.of("alert_id", "temp-s10-1700000000000", "device_id", "s10", "state", "RAISED",
+            "temperature", 60.0, "threshold", 50.0, "timestamp", 1_700_000_000L), Map.of("alert_id", open.get("alert_id"),
+            "device_id", open.get("device_id"), "state", open.get("state"), "temperature", open.get("temperature"),
+            "threshold", open.get("threshold"), "timestamp", ((Number) open.get("timestamp")).longValue()),
+            "the open alert as its RAISED alert said");
+        assertEquals("RAISED", new AlertStateService(store, JSON).alertState("s10"));
+
+        alerts(service.process(readings("s10", 61, 30)));
+        assertEquals(java.util.Set.of(), store.listed(TemperatureAlertService.OPEN_LIST), "cleared: no longer open");
+        assertEquals("NORMAL", new AlertStateService(store, JSON).alertState("s10"));
     }
 
     @Test
