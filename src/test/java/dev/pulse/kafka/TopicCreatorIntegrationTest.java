@@ -146,6 +146,7 @@ class TopicCreatorIntegrationTest implements RealServers {
             List<String> expected = new ArrayList<>();
             Topics.INPUTS.forEach(t -> expected.add(names.resolve(t)));
             Topics.OUTPUTS.forEach(t -> expected.add(names.resolve(t)));
+            Topics.INTERNAL.forEach(t -> expected.add(names.resolve(t)));
             assertEquals(new HashSet<>(expected), new HashSet<>(createdByAll), "every topic created");
             assertEquals(expected.size(), createdByAll.size(), "each topic created by exactly one instance");
             Map<String, TopicDescription> described = admin.describeTopics(expected).allTopicNames().get(30, TimeUnit.SECONDS);

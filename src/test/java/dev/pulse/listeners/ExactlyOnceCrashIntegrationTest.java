@@ -167,7 +167,7 @@ class ExactlyOnceCrashIntegrationTest {
 
     private PulseProcess start(String name) throws IOException {
         PulseProcess process = PulseProcess.named("crash-test-" + name).testServers()
-            .properties(topics.properties())
+            .properties(topics.allTopicsProperties())
             // Each child runs the aggregates stream too (PulseProcess gives it a state directory of its own), under
             // an application id of this test's.
             .property("kafka.streams.default.application.id", "pulse-aggregates-crash-" + topics.suffix())

@@ -143,6 +143,9 @@ class GracefulShutdownIntegrationTest {
                 }
                 assertEquals(allOnce, new TreeMap<>(finalOutputs), "after the restart, every valid input once");
                 assertEquals(allLettersOnce, new TreeMap<>(finalLetters), "after the restart, every bad input once");
+                // ECS stops a task that is in service: a stop while Streams is still in its first rebalance (the group
+                // waiting out the first instance's member) can outlast the close timeout.
+                second.waitUntilReady(Duration.ofSeconds(180));
                 assertEquals(143, second.sigterm(ECS_STOP_TIMEOUT));
                 assertCleanShutdown(second.output());
             }

@@ -54,6 +54,7 @@ public class ThresholdListener extends BatchListener implements ConsumerAware<by
 
     @Override
     public void setKafkaConsumer(Consumer<byte[], byte[]> consumer) {
+        super.setKafkaConsumer(consumer); // the runner creates the partitions' producers with it on assignment
         this.consumer = consumer;
     }
 
