@@ -282,6 +282,8 @@ public class TransactionalBatchRunner {
         Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
         try {
             committed = consumer.committed(owned, COMMITTED_TIMEOUT);
+        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException stopping) {
+            throw stopping; // the context is closing: swallowed, the consumer's poll loop would never end
         } catch (RuntimeException e) {
             LOG.warn("Listener {}: committed offsets unreadable ({}), rewinding to the start of the batch", listener,
                 e.toString());

@@ -15,6 +15,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +80,8 @@ public class ThresholdListener extends BatchListener implements ConsumerAware<by
         Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
         try {
             committed = consumer.committed(new HashSet<>(partitions), COMMITTED_TIMEOUT);
+        } catch (WakeupException | InterruptException stopping) {
+            throw stopping; // the context is closing: swallowed, the consumer's poll loop would never end
         } catch (RuntimeException e) {
             // Unknown: dead letters of records read again may be written twice, rather than a new one lost.
             LOG.warn("Listener {}: committed offsets unreadable ({}); dead letters of records read again may repeat",
