@@ -5,6 +5,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 
 import java.util.Collection;
 
@@ -30,8 +31,23 @@ public abstract class BatchListener implements ConsumerRebalanceListener, Consum
         this.processor = processor;
     }
 
+    /**
+     * Runs the batch, then {@link #afterBatch}. A {@link WakeupException} from either (a blocking consumer call
+     * woken up by the context's close) is armed again before returning: micronaut-kafka takes whatever a listener
+     * method throws for a processing error and polls on, so the wakeup that is to end its poll loop would be lost,
+     * and the consumer's close would wait for that loop for ever.
+     */
     protected final void handle(ConsumerRecords<byte[], byte[]> records, Consumer<byte[], byte[]> consumer) {
-        runner.run(name, consumer, records, processor);
+        try {
+            runner.run(name, consumer, records, processor);
+            afterBatch(records, consumer);
+        } catch (WakeupException stopping) {
+            consumer.wakeup(); // the next poll throws it, outside the listener method, and the loop ends
+        }
+    }
+
+    /** What a listener does with its consumer after each batch (seeks, positions); nothing by default. */
+    protected void afterBatch(ConsumerRecords<byte[], byte[]> records, Consumer<byte[], byte[]> consumer) {
     }
 
     @Override

@@ -63,6 +63,10 @@ public class ThresholdListener extends BatchListener implements ConsumerAware<by
     @Topic(Topics.DEVICE_THRESHOLDS_PROPERTY)
     void receive(ConsumerRecords<byte[], byte[]> records, Consumer<byte[], byte[]> consumer) {
         handle(records, consumer);
+    }
+
+    @Override
+    protected void afterBatch(ConsumerRecords<byte[], byte[]> records, Consumer<byte[], byte[]> consumer) {
         for (TopicPartition partition : records.partitions()) {
             // A failed batch goes back to the committed offset, past what is still to be read again.
             if (service.rereadCutShort(partition, consumer.position(partition))) {
