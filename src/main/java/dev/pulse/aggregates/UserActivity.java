@@ -14,16 +14,14 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 
 import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code user-events} → three outputs, each re-keyed from the value through a named repartition
+ * {@code user-events} → two outputs, each re-keyed from the value through a named repartition
  * topic (the record key is ignored), all on event time:
  * <ul>
  * <li>{@code event-counts}, key {@code event_type@window_start_ms}: the count per event type per 5 min
@@ -31,11 +29,8 @@ import java.util.List;
  * <li>{@code top-pages}, key the window start in epoch seconds: the N most viewed pages ({@code page_view}
  *     events) of each 1 min tumbling window, ties by page name; per update. Stores
  *     {@link AggregateStores#PAGE_VIEWS} (views per page and window) and {@link AggregateStores#TOP_PAGES}.</li>
- * <li>{@code user-sessions}, key the user: {@code user, session_start, session_end, events} per session
- *     window (5 min inactivity gap); per update. When a late event bridges the gap the sessions merge
- *     and the merged one is emitted; the absorbed ones are not repeated. Store
- *     {@link AggregateStores#USER_SESSIONS}.</li>
  * </ul>
+ * {@code user-sessions} come from the user's clicks, not from these events (contract v2): {@link ClickSessions}.
  */
 final class UserActivity {
 
@@ -54,7 +49,6 @@ final class UserActivity {
         Serde<UserEvent> events = new JsonSerde<>(inputs.jsonMapper(), UserEvent.class);
         eventCounts(userEvents, events, properties, inputs);
         topPages(userEvents, events, properties, inputs);
-        userSessions(userEvents, events, properties, inputs);
     }
 
     private static void eventCounts(KStream<String, UserEvent> userEvents, Serde<UserEvent> events,
@@ -111,26 +105,5 @@ final class UserActivity {
             .putSeconds("window_end", endMs)
             .put("pages", JsonNode.createArrayNode(pages))
             .bytes(jsonMapper);
-    }
-
-    private static void userSessions(KStream<String, UserEvent> userEvents, Serde<UserEvent> events,
-                                     AggregatesProperties properties, InputStreams inputs) {
-        JsonMapper jsonMapper = inputs.jsonMapper();
-        userEvents
-            .groupBy((key, event) -> event.userId(), Grouped.with("user-events-by-user", STRINGS, events))
-            .windowedBy(SessionWindows.ofInactivityGapAndGrace(properties.sessionGap(), properties.grace()))
-            .count(Named.as("session-count"), Materialized.<String, Long, SessionStore<Bytes, byte[]>>as(
-                    AggregateStores.USER_SESSIONS)
-                .withKeySerde(STRINGS).withValueSerde(LONGS).withRetention(properties.storeRetention()))
-            .toStream(Named.as("session-changes"))
-            // A merge deletes the sessions it absorbed (null); the merged session is emitted on its own.
-            .filter((session, count) -> count != null, Named.as("sessions-live"))
-            .map((session, count) -> KeyValue.pair(session.key(), JsonOut.object()
-                .put("user", session.key())
-                .putSeconds("session_start", session.window().start())
-                .putSeconds("session_end", session.window().end())
-                .put("events", count)
-                .bytes(jsonMapper)), Named.as("sessions-to-json"))
-            .to(inputs.topic(Topics.USER_SESSIONS), Produced.with(STRINGS, BYTES).withName("user-sessions-sink"));
     }
 }

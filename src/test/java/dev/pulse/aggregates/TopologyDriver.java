@@ -29,8 +29,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * A part of the production topology, built by its own {@code build(...)}, in a
- * {@link TopologyTestDriver}: inputs as raw bytes, outputs as UTF-8 text, no record cache (every
- * update reaches the output at once). Window tests start at {@link #T0}, a time aligned with every
+ * {@link TopologyTestDriver}: inputs as raw bytes, outputs as UTF-8 text, no record cache unless a test
+ * turns it on (every update reaches the output at once). Window tests start at {@link #T0}, a time aligned with every
  * window size. Also the sample values the topology tests send.
  */
 final class TopologyDriver implements AutoCloseable {
@@ -58,6 +58,11 @@ final class TopologyDriver implements AutoCloseable {
     }
 
     TopologyDriver(AggregatesProperties properties, Part part) {
+        this(properties, part, new Properties());
+    }
+
+    /** As above, with {@code overrides} of the driver's Streams configuration (the record cache, say). */
+    TopologyDriver(AggregatesProperties properties, Part part, Properties overrides) {
         StreamsBuilder builder = new StreamsBuilder();
         part.build(builder, properties, inputStreams());
         Properties config = new Properties();
@@ -67,6 +72,7 @@ final class TopologyDriver implements AutoCloseable {
         // Production routes these to the dead-letter topic with a producer of its own (tested on its own).
         config.put(StreamsConfig.DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
             LogAndContinueExceptionHandler.class);
+        config.putAll(overrides);
         driver = new TopologyTestDriver(builder.build(), config, Instant.ofEpochMilli(T0));
     }
 
