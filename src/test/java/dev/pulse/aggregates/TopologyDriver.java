@@ -19,7 +19,9 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.test.TestRecord;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -69,11 +71,21 @@ final class TopologyDriver implements AutoCloseable {
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "pulse-aggregates-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        // A directory of its own: drivers of other test JVMs on the machine use the same application id.
+        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDirectory());
         // Production routes these to the dead-letter topic with a producer of its own (tested on its own).
         config.put(StreamsConfig.DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
             LogAndContinueExceptionHandler.class);
         config.putAll(overrides);
         driver = new TopologyTestDriver(builder.build(), config, Instant.ofEpochMilli(T0));
+    }
+
+    private static String stateDirectory() {
+        try {
+            return Files.createTempDirectory("pulse-topology-test").toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The shared input step as the factory makes it, with the contract's default topic names. */
