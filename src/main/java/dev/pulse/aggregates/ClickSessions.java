@@ -62,7 +62,8 @@ final class ClickSessions {
             .windowedBy(SessionWindows.ofInactivityGapAndGrace(properties.sessionGap(), properties.grace()))
             .count(Named.as("session-count"), Materialized.<String, Long, SessionStore<Bytes, byte[]>>as(
                     AggregateStores.USER_SESSIONS)
-                .withKeySerde(STRINGS).withValueSerde(Serdes.Long()).withRetention(properties.storeRetention()))
+                .withKeySerde(STRINGS).withValueSerde(VersionedSerde.longs(AggregateStores.USER_SESSIONS))
+                .withRetention(properties.storeRetention()))
             .toStream(Named.as("session-changes"))
             .process(() -> new MergedSessions(jsonMapper), Named.as("sessions-to-json"))
             .to(inputs.topic(Topics.USER_SESSIONS), Produced.with(STRINGS, BYTES).withName("user-sessions-sink"));

@@ -37,7 +37,7 @@ final class UserActivity {
     static final String PAGE_VIEW = "page_view";
 
     private static final Serde<String> STRINGS = Serdes.String();
-    private static final Serde<Long> LONGS = Serdes.Long();
+    private static final Serde<Long> LONGS = VersionedSerde.longs("the event and page-view counts");
     private static final Serde<byte[]> BYTES = Serdes.ByteArray();
 
     private UserActivity() {
@@ -46,7 +46,7 @@ final class UserActivity {
     static void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs) {
         KStream<String, UserEvent> userEvents = inputs.decode(builder, Topics.USER_EVENTS, "user-events",
             (key, value, time) -> inputs.decoder().decodeUserEvent(value), UserEvent::eventTimeMs, false);
-        Serde<UserEvent> events = new JsonSerde<>(inputs.jsonMapper(), UserEvent.class);
+        Serde<UserEvent> events = VersionedSerde.json("the user-events repartitions", inputs.jsonMapper(), UserEvent.class);
         eventCounts(userEvents, events, properties, inputs);
         topPages(userEvents, events, properties, inputs);
     }
@@ -68,7 +68,7 @@ final class UserActivity {
     private static void topPages(KStream<String, UserEvent> userEvents, Serde<UserEvent> events,
                                  AggregatesProperties properties, InputStreams inputs) {
         JsonMapper jsonMapper = inputs.jsonMapper();
-        Serde<PageViews> pageViews = new JsonSerde<>(jsonMapper, PageViews.class);
+        Serde<PageViews> pageViews = VersionedSerde.json("page-views-by-window", jsonMapper, PageViews.class);
         Duration window = properties.pageWindow();
         userEvents
             .filter((key, event) -> PAGE_VIEW.equals(event.eventType()) && event.page() != null, Named.as("page-views"))
@@ -87,7 +87,8 @@ final class UserActivity {
             .windowedBy(TimeWindows.ofSizeAndGrace(window, properties.storeRetention().minus(window)))
             .aggregate(TopPages::empty, (start, views, top) -> top.with(views), Named.as("top-pages-aggregate"),
                 Materialized.<String, TopPages, WindowStore<Bytes, byte[]>>as(AggregateStores.TOP_PAGES)
-                    .withKeySerde(STRINGS).withValueSerde(new JsonSerde<>(jsonMapper, TopPages.class))
+                    .withKeySerde(STRINGS)
+                    .withValueSerde(VersionedSerde.json(AggregateStores.TOP_PAGES, jsonMapper, TopPages.class))
                     .withRetention(properties.storeRetention()))
             .toStream(Named.as("top-pages-changes"))
             .map((start, top) -> KeyValue.pair(Long.toString(start.window().start() / 1000),
