@@ -97,7 +97,7 @@ class ContractSamplesIntegrationTest implements RealServers {
         assertTrue(await(Topics.CLICK_COUNTS, r -> "alice".equals(r.key()) && "1".equals(r.value())));
         assertTrue(await(Topics.TOP_PAGES, r -> r.value().contains("/products")));
         assertTrue(await(Topics.DEVICE_AVERAGES, r -> "sensor_1".equals(r.key())));
-        assertTrue(await(Topics.USER_SESSIONS, r -> "12345".equals(r.key())));
+        assertTrue(await(Topics.USER_SESSIONS, r -> "alice".equals(r.key())), "alice's click is a session");
     }
 
     @Test

@@ -58,7 +58,7 @@ final class Expected {
     final Set<String> enrichedPurchases = new LinkedHashSet<>();
     /** The users with one click→purchase match each. */
     final Set<String> clickPurchases = new LinkedHashSet<>();
-    /** Events per user: each user's events fall in one session. */
+    /** Clicks per user: each user's clicks fall in one session. */
     final Map<String, Long> sessions = new LinkedHashMap<>();
     /** Page views per window start (epoch seconds, as text) and page. */
     final Map<String, Map<String, Long>> pageViews = new LinkedHashMap<>();
@@ -119,7 +119,6 @@ final class Expected {
     /** @param windowStartSeconds the start of the event's 5-minute window, which is also that of its minute */
     synchronized void userEvent(String type, String userId, String page, long windowStartSeconds) {
         eventCounts.merge(type + "@" + windowStartSeconds * 1000, 1L, Long::sum);
-        sessions.merge(userId, 1L, Long::sum);
         if (type.equals("page_view")) {
             pageViews.computeIfAbsent(Long.toString(windowStartSeconds), w -> new HashMap<>()).merge(page, 1L, Long::sum);
         }
@@ -141,6 +140,7 @@ final class Expected {
             homeClicks.merge(user, 1L, Long::sum);
         }
         enrichedClicks.add(seq);
+        sessions.merge(user, 1L, Long::sum);
     }
 
     synchronized void purchase(String seq, String user) {

@@ -447,9 +447,6 @@ class FleetDrill {
                 .formatted(userId, j), null);
             fleet.expected.userEvent("page_view", userId, "/products" + j, eventsTs);
             pages.add(Map.of("page", "/products" + j, "views", 1));
-            answers.put("/api/users/" + userId + "/sessions", Map.of("items", List.of(Map.of("session_start", eventsTs,
-                "session_end", eventsTs, "events", 1))));
-            stableReads.add("/api/users/" + userId + "/sessions");
 
             String user = users.get(j);
             String product = products.get(j);
@@ -466,6 +463,9 @@ class FleetDrill {
             answers.put("/api/users/" + user + "/clicks/enriched", Map.of("items", List.of(Map.of("user", user,
                 "page", "/home", "product", product, "user_name", "Alice " + j, "user_age", 20 + j,
                 "product_name", "Laptop " + j, "product_price", 100 * (j + 1)))));
+            answers.put("/api/users/" + user + "/sessions", Map.of("items", List.of(Map.of("session_start", clicked,
+                "session_end", clicked, "events", 1))));
+            stableReads.add("/api/users/" + user + "/sessions");
             stableReads.add("/api/users/" + user + "/home-clicks");
             stableReads.add("/api/users/" + user + "/clicks/enriched");
 

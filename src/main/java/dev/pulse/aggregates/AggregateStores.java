@@ -25,8 +25,11 @@ public final class AggregateStores {
     public static final String DEVICE_AVERAGES = "device-averages-store";
     /** Key-value: device id → its latest {@code SensorReading} (by event time). */
     public static final String DEVICE_LATEST = "device-latest-store";
-    /** Session (5 min gap): user → events in the session ({@code Long}). */
-    public static final String USER_SESSIONS = "user-sessions-store";
+    /**
+     * Session (5 min gap): user → clicks in the session ({@code Long}). Named anew when sessions moved from
+     * {@code user-events} to {@code user-clicks}, so a deployment does not restore the sessions of events into it.
+     */
+    public static final String USER_SESSIONS = "click-sessions-store";
 
     // Stores the topology needs but the dashboard does not query.
     static final String USER_PROFILES = "user-profiles-store";

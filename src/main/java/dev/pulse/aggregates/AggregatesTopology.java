@@ -31,11 +31,12 @@ import java.util.function.UnaryOperator;
  * <tr><th>class</th><th>in</th><th>out</th></tr>
  * <tr><td>{@link WordTotals}</td><td>word-counts</td><td>word-totals</td></tr>
  * <tr><td>{@link CategoryAggregates}</td><td>input-topic</td><td>aggregated-topic, windowed-aggregates</td></tr>
- * <tr><td>{@link UserActivity}</td><td>user-events</td><td>event-counts, top-pages, user-sessions</td></tr>
+ * <tr><td>{@link UserActivity}</td><td>user-events</td><td>event-counts, top-pages</td></tr>
  * <tr><td>{@link DeviceAverages}</td><td>real-time-data</td><td>device-averages</td></tr>
  * <tr><td>{@link ClickEnrichment}</td><td>user-clicks, purchases, user-profiles, product-catalog</td>
  *     <td>enriched-clicks, enriched-purchases, click-purchases</td></tr>
  * <tr><td>{@link HomeClicks}</td><td>user-clicks</td><td>click-counts</td></tr>
+ * <tr><td>{@link ClickSessions}</td><td>user-clicks</td><td>user-sessions</td></tr>
  * </table>
  *
  * <p>Inputs are read as bytes and decoded in the topology ({@link InputStreams}); a record that does
@@ -111,6 +112,7 @@ public class AggregatesTopology {
         DeviceAverages.build(builder, properties, inputs);
         ClickEnrichment.build(builder, properties, inputs);
         HomeClicks.build(builder, properties, inputs);
+        ClickSessions.build(builder, properties, inputs);
         return words;
     }
 }

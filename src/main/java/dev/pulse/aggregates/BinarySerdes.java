@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Layouts (big-endian): {@code Stats} = version byte, count (long), sum, min, max (doubles): 33 bytes.
  * {@code SensorReading} = version byte, temperature (double), has-time flag (byte), event time (long, when the flag
- * is 1), then the device id as UTF-8 to the end.
+ * is 1), then the device id as UTF-8 to the end. In stores and topics they follow {@link VersionedSerde}'s prefix.
  */
 final class BinarySerdes {
 

@@ -47,13 +47,14 @@ final class CategoryAggregates {
     }
 
     static void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs) {
-        Serde<Stats> stats = BinarySerdes.stats();
+        Serde<Stats> stats = VersionedSerde.of("the category stores", BinarySerdes.stats());
+        Serde<Double> values = VersionedSerde.doubles("records-by-category");
         JsonMapper jsonMapper = inputs.jsonMapper();
         KGroupedStream<String, Double> byCategory = inputs.decode(builder, Topics.INPUT_TOPIC, "records",
                 (key, value, time) -> inputs.decoder().decodeRecord(value), CategoryRecord::eventTimeMs, false)
             .map((key, record) -> KeyValue.pair(record.category(), record.value()), Named.as("records-keyed-by-category"))
-            .repartition(Repartitioned.with(STRINGS, Serdes.Double()).withName("records-by-category"))
-            .groupByKey(Grouped.with(STRINGS, Serdes.Double()));
+            .repartition(Repartitioned.with(STRINGS, values).withName("records-by-category"))
+            .groupByKey(Grouped.with(STRINGS, values));
 
         byCategory
             .aggregate(Stats::empty, (category, value, aggregate) -> aggregate.add(value), Named.as("category-aggregate"),

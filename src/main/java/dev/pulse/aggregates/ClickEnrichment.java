@@ -102,8 +102,10 @@ final class ClickEnrichment {
 
     static void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs) {
         JsonMapper jsonMapper = inputs.jsonMapper();
-        Serde<PurchaseEvent> purchases = new JsonSerde<>(jsonMapper, PurchaseEvent.class);
-        Serde<UserProfile> profiles = new JsonSerde<>(jsonMapper, UserProfile.class);
+        Serde<PurchaseEvent> purchases = VersionedSerde.json("the purchases (purchases-by-user, the join store)",
+            jsonMapper, PurchaseEvent.class);
+        Serde<UserProfile> profiles = VersionedSerde.json("the profiles (profiles-by-user, " + AggregateStores.USER_PROFILES
+            + ")", jsonMapper, UserProfile.class);
 
         GlobalKTable<String, Product> catalog = productCatalog(builder, inputs);
         KStream<String, ClickEvent> clicksByUser = inputs.clicksByUser(builder);
@@ -148,6 +150,7 @@ final class ClickEnrichment {
      * without deserializing them.
      */
     private static GlobalKTable<String, Product> productCatalog(StreamsBuilder builder, InputStreams inputs) {
+        // Unversioned: a global store restores the input topic's bytes as they are, so it must hold them as they are.
         JsonSerde<Product> json = new JsonSerde<>(inputs.jsonMapper(), Product.class);
         Serde<Product> strict = Serdes.serdeFrom(json.serializer(), products(inputs.decoder(), true));
         Serde<Product> lenient = Serdes.serdeFrom(json.serializer(), products(inputs.decoder(), false));

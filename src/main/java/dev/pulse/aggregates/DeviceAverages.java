@@ -59,8 +59,8 @@ final class DeviceAverages {
 
     static void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs) {
         JsonMapper jsonMapper = inputs.jsonMapper();
-        Serde<SensorReading> readings = BinarySerdes.sensorReadings();
-        Serde<Stats> stats = BinarySerdes.stats();
+        Serde<SensorReading> readings = VersionedSerde.of("readings-by-device", BinarySerdes.sensorReadings());
+        Serde<Stats> stats = VersionedSerde.of(AggregateStores.DEVICE_AVERAGES, BinarySerdes.stats());
         KGroupedStream<String, SensorReading> byDevice = inputs.decode(builder, Topics.REAL_TIME_DATA, "readings",
                 (key, value, time) -> inputs.decoder().decodeSensor(
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),

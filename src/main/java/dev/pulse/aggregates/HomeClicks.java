@@ -29,7 +29,8 @@ final class HomeClicks {
             .filter((user, click) -> properties.homePage().equals(click.click().page()), Named.as("home-clicks"))
             .groupByKey(Grouped.with(STRINGS, inputs.clicks()))
             .count(Named.as("home-click-count"), Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(
-                AggregateStores.HOME_CLICKS).withKeySerde(STRINGS).withValueSerde(Serdes.Long()))
+                    AggregateStores.HOME_CLICKS)
+                .withKeySerde(STRINGS).withValueSerde(VersionedSerde.longs(AggregateStores.HOME_CLICKS)))
             .toStream(Named.as("home-click-changes"))
             .mapValues(count -> String.valueOf(count), Named.as("home-clicks-to-text"))
             .to(inputs.topic(Topics.CLICK_COUNTS), Produced.with(STRINGS, STRINGS).withName("click-counts-sink"));

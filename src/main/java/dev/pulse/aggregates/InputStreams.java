@@ -41,7 +41,7 @@ final class InputStreams {
         this.jsonMapper = jsonMapper;
         this.metrics = metrics;
         this.deadLetters = topicName.apply(Topics.DEAD_LETTER_QUEUE);
-        this.clicks = new JsonSerde<>(jsonMapper, ClickEvent.class);
+        this.clicks = VersionedSerde.json("the clicks (clicks-by-user, the join stores)", jsonMapper, ClickEvent.class);
     }
 
     /** The configured name of the contract topic {@code defaultName}. */

@@ -9,7 +9,10 @@ import org.apache.kafka.common.serialization.Serializer;
 
 import java.io.IOException;
 
-/** JSON serde for the topology's internal {@code @Serdeable} values (repartition topics, stores). */
+/**
+ * JSON serde for the topology's internal {@code @Serdeable} values (repartition topics, stores), there always wrapped in
+ * {@link VersionedSerde#json}.
+ */
 final class JsonSerde<T> implements Serde<T> {
 
     private final JsonMapper jsonMapper;

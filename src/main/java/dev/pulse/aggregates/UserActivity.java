@@ -14,16 +14,14 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 
 import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code user-events} → three outputs, each re-keyed from the value through a named repartition
+ * {@code user-events} → two outputs, each re-keyed from the value through a named repartition
  * topic (the record key is ignored), all on event time:
  * <ul>
  * <li>{@code event-counts}, key {@code event_type@window_start_ms}: the count per event type per 5 min
@@ -31,18 +29,15 @@ import java.util.List;
  * <li>{@code top-pages}, key the window start in epoch seconds: the N most viewed pages ({@code page_view}
  *     events) of each 1 min tumbling window, ties by page name; per update. Stores
  *     {@link AggregateStores#PAGE_VIEWS} (views per page and window) and {@link AggregateStores#TOP_PAGES}.</li>
- * <li>{@code user-sessions}, key the user: {@code user, session_start, session_end, events} per session
- *     window (5 min inactivity gap); per update. When a late event bridges the gap the sessions merge
- *     and the merged one is emitted; the absorbed ones are not repeated. Store
- *     {@link AggregateStores#USER_SESSIONS}.</li>
  * </ul>
+ * {@code user-sessions} come from the user's clicks, not from these events (contract v2): {@link ClickSessions}.
  */
 final class UserActivity {
 
     static final String PAGE_VIEW = "page_view";
 
     private static final Serde<String> STRINGS = Serdes.String();
-    private static final Serde<Long> LONGS = Serdes.Long();
+    private static final Serde<Long> LONGS = VersionedSerde.longs("the event and page-view counts");
     private static final Serde<byte[]> BYTES = Serdes.ByteArray();
 
     private UserActivity() {
@@ -51,10 +46,9 @@ final class UserActivity {
     static void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs) {
         KStream<String, UserEvent> userEvents = inputs.decode(builder, Topics.USER_EVENTS, "user-events",
             (key, value, time) -> inputs.decoder().decodeUserEvent(value), UserEvent::eventTimeMs, false);
-        Serde<UserEvent> events = new JsonSerde<>(inputs.jsonMapper(), UserEvent.class);
+        Serde<UserEvent> events = VersionedSerde.json("the user-events repartitions", inputs.jsonMapper(), UserEvent.class);
         eventCounts(userEvents, events, properties, inputs);
         topPages(userEvents, events, properties, inputs);
-        userSessions(userEvents, events, properties, inputs);
     }
 
     private static void eventCounts(KStream<String, UserEvent> userEvents, Serde<UserEvent> events,
@@ -74,7 +68,7 @@ final class UserActivity {
     private static void topPages(KStream<String, UserEvent> userEvents, Serde<UserEvent> events,
                                  AggregatesProperties properties, InputStreams inputs) {
         JsonMapper jsonMapper = inputs.jsonMapper();
-        Serde<PageViews> pageViews = new JsonSerde<>(jsonMapper, PageViews.class);
+        Serde<PageViews> pageViews = VersionedSerde.json("page-views-by-window", jsonMapper, PageViews.class);
         Duration window = properties.pageWindow();
         userEvents
             .filter((key, event) -> PAGE_VIEW.equals(event.eventType()) && event.page() != null, Named.as("page-views"))
@@ -93,7 +87,8 @@ final class UserActivity {
             .windowedBy(TimeWindows.ofSizeAndGrace(window, properties.storeRetention().minus(window)))
             .aggregate(TopPages::empty, (start, views, top) -> top.with(views), Named.as("top-pages-aggregate"),
                 Materialized.<String, TopPages, WindowStore<Bytes, byte[]>>as(AggregateStores.TOP_PAGES)
-                    .withKeySerde(STRINGS).withValueSerde(new JsonSerde<>(jsonMapper, TopPages.class))
+                    .withKeySerde(STRINGS)
+                    .withValueSerde(VersionedSerde.json(AggregateStores.TOP_PAGES, jsonMapper, TopPages.class))
                     .withRetention(properties.storeRetention()))
             .toStream(Named.as("top-pages-changes"))
             .map((start, top) -> KeyValue.pair(Long.toString(start.window().start() / 1000),
@@ -111,26 +106,5 @@ final class UserActivity {
             .putSeconds("window_end", endMs)
             .put("pages", JsonNode.createArrayNode(pages))
             .bytes(jsonMapper);
-    }
-
-    private static void userSessions(KStream<String, UserEvent> userEvents, Serde<UserEvent> events,
-                                     AggregatesProperties properties, InputStreams inputs) {
-        JsonMapper jsonMapper = inputs.jsonMapper();
-        userEvents
-            .groupBy((key, event) -> event.userId(), Grouped.with("user-events-by-user", STRINGS, events))
-            .windowedBy(SessionWindows.ofInactivityGapAndGrace(properties.sessionGap(), properties.grace()))
-            .count(Named.as("session-count"), Materialized.<String, Long, SessionStore<Bytes, byte[]>>as(
-                    AggregateStores.USER_SESSIONS)
-                .withKeySerde(STRINGS).withValueSerde(LONGS).withRetention(properties.storeRetention()))
-            .toStream(Named.as("session-changes"))
-            // A merge deletes the sessions it absorbed (null); the merged session is emitted on its own.
-            .filter((session, count) -> count != null, Named.as("sessions-live"))
-            .map((session, count) -> KeyValue.pair(session.key(), JsonOut.object()
-                .put("user", session.key())
-                .putSeconds("session_start", session.window().start())
-                .putSeconds("session_end", session.window().end())
-                .put("events", count)
-                .bytes(jsonMapper)), Named.as("sessions-to-json"))
-            .to(inputs.topic(Topics.USER_SESSIONS), Produced.with(STRINGS, BYTES).withName("user-sessions-sink"));
     }
 }

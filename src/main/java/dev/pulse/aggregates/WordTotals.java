@@ -33,9 +33,10 @@ final class WordTotals {
         inputs.<List<String>>decode(raw, Topics.WORD_COUNTS, "words",
                 (key, value, time) -> inputs.decoder().decodeWords(value), words -> null, false)
             .flatMapValues(words -> words, Named.as("words-split"))
-            .groupBy((key, word) -> word, Grouped.with("words-by-word", STRINGS, STRINGS))
+            .groupBy((key, word) -> word, Grouped.with("words-by-word", STRINGS, VersionedSerde.strings("words-by-word")))
             .count(Named.as("words-count"), Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(
-                AggregateStores.WORD_COUNTS).withKeySerde(STRINGS).withValueSerde(Serdes.Long()))
+                    AggregateStores.WORD_COUNTS)
+                .withKeySerde(STRINGS).withValueSerde(VersionedSerde.longs(AggregateStores.WORD_COUNTS)))
             .toStream(Named.as("words-changes"))
             .mapValues(count -> String.valueOf(count), Named.as("words-to-text"))
             .to(inputs.topic(Topics.WORD_TOTALS), Produced.with(STRINGS, STRINGS).withName("word-totals-sink"));

@@ -91,10 +91,6 @@ class AggregatesIntegrationTest implements RealServers {
         send(Topics.USER_EVENTS, events, userEvent("s-" + marker, "page_view", t));
         send(Topics.USER_EVENTS, events, userEvent("e-" + marker, "type-" + marker, t + 1));
         send(Topics.USER_EVENTS, events, userEvent("e-" + marker, "type-" + marker, t + 2));
-        send(Topics.USER_EVENTS, events, userEvent("s-" + marker, "click", t + 240));
-        send(Topics.USER_EVENTS, events, userEvent("s-" + marker, "click", t + 720));
-        // Late but within grace, 4 min from both sessions: it merges them.
-        send(Topics.USER_EVENTS, events, userEvent("s-" + marker, "click", t + 480));
 
         send(Topics.REAL_TIME_DATA, "d-" + marker,
             "{\"device_id\": \"d-" + marker + "\", \"temperature\": 52.5, \"timestamp\": " + (t + 90) + "}");
@@ -103,6 +99,16 @@ class AggregatesIntegrationTest implements RealServers {
         send(Topics.USER_CLICKS, "n-" + marker, click("n-" + marker, "/home", null, t + 101));
         send(Topics.PURCHASES, "u-" + marker,
             "{\"user\": \"u-" + marker + "\", \"product\": \"p-" + marker + "\", \"amount\": 999.0, \"timestamp\": " + (t + 160) + "}");
+
+        // Sessions of the user in the click's value; the producer keys the clicks otherwise.
+        String sessionUser = "s-" + marker;
+        send(Topics.USER_CLICKS, "sc-" + marker, click(sessionUser, "/a", null, t));
+        send(Topics.USER_CLICKS, "sc-" + marker, click(sessionUser, "/b", null, t + 240));
+        send(Topics.USER_CLICKS, "sc-" + marker, click(sessionUser, "/c", null, t + 720));
+        // Once both sessions are on the topic, a click late but within grace, 4 min from both: it merges them.
+        kafka.readUntil(Topics.USER_SESSIONS, read -> read.stream().anyMatch(r -> sessionUser.equals(r.key())
+            && json(r).get("session_start").getLongValue() == t + 720), WAIT);
+        send(Topics.USER_CLICKS, "sc-" + marker, click(sessionUser, "/d", null, t + 480));
 
         send(Topics.INPUT_TOPIC, "bad-" + marker, "{\"value\": \"" + marker + "\"");
         send(Topics.PRODUCT_CATALOG, "bad-" + marker, "Laptop " + marker);
@@ -147,9 +153,11 @@ class AggregatesIntegrationTest implements RealServers {
     }
 
     @Test
-    void mergesSessions() {
+    void mergesClickSessionsNamingTheSessionsTheMergedOneAbsorbed() {
         Received session = last(Topics.USER_SESSIONS, r -> ("s-" + marker).equals(r.key()) && json(r).get("events").getLongValue() == 4);
-        assertEquals("{\"user\":\"s-" + marker + "\",\"session_start\":" + t + ",\"session_end\":" + (t + 720) + ",\"events\":4}",
+        assertEquals("{\"user\":\"s-" + marker + "\",\"session_start\":" + t + ",\"session_end\":" + (t + 720) + ",\"events\":4,"
+                + "\"merged_from\":[{\"session_start\":" + t + ",\"session_end\":" + (t + 240) + "},"
+                + "{\"session_start\":" + (t + 720) + ",\"session_end\":" + (t + 720) + "}]}",
             session.value());
     }
 
@@ -214,7 +222,7 @@ class AggregatesIntegrationTest implements RealServers {
     @Test
     void answersInteractiveQueriesFromItsNamedStores() {
         countsWords();
-        mergesSessions();
+        mergesClickSessionsNamingTheSessionsTheMergedOneAbsorbed();
         countsEventTypesPerWindow();
         Awaitility.await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
             ReadOnlyKeyValueStore<String, Long> words = queries

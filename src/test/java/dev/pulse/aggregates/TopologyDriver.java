@@ -19,7 +19,9 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.test.TestRecord;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -29,8 +31,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * A part of the production topology, built by its own {@code build(...)}, in a
- * {@link TopologyTestDriver}: inputs as raw bytes, outputs as UTF-8 text, no record cache (every
- * update reaches the output at once). Window tests start at {@link #T0}, a time aligned with every
+ * {@link TopologyTestDriver}: inputs as raw bytes, outputs as UTF-8 text, no record cache unless a test
+ * turns it on (every update reaches the output at once). Window tests start at {@link #T0}, a time aligned with every
  * window size. Also the sample values the topology tests send.
  */
 final class TopologyDriver implements AutoCloseable {
@@ -58,16 +60,32 @@ final class TopologyDriver implements AutoCloseable {
     }
 
     TopologyDriver(AggregatesProperties properties, Part part) {
+        this(properties, part, new Properties());
+    }
+
+    /** As above, with {@code overrides} of the driver's Streams configuration (the record cache, say). */
+    TopologyDriver(AggregatesProperties properties, Part part, Properties overrides) {
         StreamsBuilder builder = new StreamsBuilder();
         part.build(builder, properties, inputStreams());
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "pulse-aggregates-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        // A directory of its own: drivers of other test JVMs on the machine use the same application id.
+        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDirectory());
         // Production routes these to the dead-letter topic with a producer of its own (tested on its own).
         config.put(StreamsConfig.DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
             LogAndContinueExceptionHandler.class);
+        config.putAll(overrides);
         driver = new TopologyTestDriver(builder.build(), config, Instant.ofEpochMilli(T0));
+    }
+
+    private static String stateDirectory() {
+        try {
+            return Files.createTempDirectory("pulse-topology-test").toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The shared input step as the factory makes it, with the contract's default topic names. */

@@ -13,7 +13,7 @@ import static dev.pulse.aggregates.TopologyDriver.userEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * {@link UserActivity}: {@code user-events} → {@code event-counts}, {@code top-pages}, {@code user-sessions},
+ * {@link UserActivity}: {@code user-events} → {@code event-counts}, {@code top-pages},
  * driven record by record with explicit event times.
  */
 class UserActivityTest {
@@ -62,28 +62,5 @@ class UserActivityTest {
                     + ",\"pages\":[{\"page\":\"/z\",\"views\":1}]}")),
                 top);
         }
-    }
-
-    @Test
-    void mergesSessionsWhenALateEventBridgesTheInactivityGap() {
-        try (TopologyDriver topology = new TopologyDriver(UserActivity::build)) {
-            topology.send(Topics.USER_EVENTS, "7", userEvent(7, "click", "/a", String.valueOf(T0S)), T0);
-            topology.send(Topics.USER_EVENTS, "7", userEvent(7, "click", "/a", String.valueOf(T0S + 240)), T0);
-            // 8 minutes after the previous event: past the 5-minute gap, a new session.
-            topology.send(Topics.USER_EVENTS, "7", userEvent(7, "click", "/a", String.valueOf(T0S + 720)), T0);
-            // Late, at 8 min: within 5 min of both sessions, so it joins them into one.
-            topology.send(Topics.USER_EVENTS, "7", userEvent(7, "click", "/a", String.valueOf(T0S + 480)), T0);
-
-            assertEquals(List.of(
-                KeyValue.pair("7", session("7", T0S, T0S, 1)),
-                KeyValue.pair("7", session("7", T0S, T0S + 240, 2)),
-                KeyValue.pair("7", session("7", T0S + 720, T0S + 720, 1)),
-                KeyValue.pair("7", session("7", T0S, T0S + 720, 4))),
-                topology.read(Topics.USER_SESSIONS));
-        }
-    }
-
-    private static String session(String user, long start, long end, long events) {
-        return "{\"user\":\"" + user + "\",\"session_start\":" + start + ",\"session_end\":" + end + ",\"events\":" + events + "}";
     }
 }

@@ -155,12 +155,19 @@ class DashboardAggregatesIntegrationTest implements RealServers {
         awaitGet("/api/users/" + user + "/home-clicks", a -> number(a, "count") == 2);
         assertEquals(0, number(get("/api/users/nobody-" + id + "/home-clicks"), "count"));
 
-        kafka.send(topic(Topics.USER_EVENTS), user, "{\"user_id\": \"" + user + "\", \"event_type\": \"login\", \"timestamp\": " + BASE + "}");
-        kafka.send(topic(Topics.USER_EVENTS), user, "{\"user_id\": \"" + user + "\", \"event_type\": \"logout\", \"timestamp\": " + (BASE + 60) + "}");
-        Map<?, ?> session = (Map<?, ?>) ((List<?>) awaitGet("/api/users/" + user + "/sessions",
-            a -> a.toString().contains("events=2")).get("items")).get(0);
-        assertEquals(BASE, number(session, "session_start"));
-        assertEquals(BASE + 60.0, number(session, "session_end"));
+        // Sessions are of the user's clicks (the user in the value, whatever the key): the three above are one, these two
+        // a later one.
+        for (long time : new long[] {BASE, BASE + 60}) {
+            kafka.send(topic(Topics.USER_CLICKS), "not-" + user, "{\"user\": \"" + user + "\", \"page\": \"/cart\", \"timestamp\": "
+                + time + "}");
+        }
+        List<?> sessions = (List<?>) awaitGet("/api/users/" + user + "/sessions",
+            a -> a.toString().contains("events=2")).get("items");
+        assertEquals(2, sessions.size(), "newest first: " + sessions);
+        assertEquals(BASE, number((Map<?, ?>) sessions.get(0), "session_start"));
+        assertEquals(BASE + 60.0, number((Map<?, ?>) sessions.get(0), "session_end"));
+        assertEquals(1609459200.0, number((Map<?, ?>) sessions.get(1), "session_start"));
+        assertEquals(3, number((Map<?, ?>) sessions.get(1), "events"));
     }
 
     @Test
