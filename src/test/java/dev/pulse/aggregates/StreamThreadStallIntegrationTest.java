@@ -12,6 +12,7 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.http.client.exceptions.ReadTimeoutException;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -34,6 +35,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -93,17 +95,23 @@ class StreamThreadStallIntegrationTest implements RealServers {
     @Test
     void reportsAStreamThreadThatHasNotPolledWithinMaxPollIntervalAndRecovers() throws Exception {
         await("ready before the stall").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+            .ignoreExceptionsInstanceOf(ReadTimeoutException.class) // a loaded machine: asked again
             .until(() -> "UP".equals(streamsHealth().get("status")));
 
         kafka.send(stallTopic, "k", "hold the thread");
         assertTrue(STALLED.await(60, TimeUnit.SECONDS), "the stream thread took the record");
         long stalledAt = System.nanoTime();
 
+        // DOWN for the stall, not for a rebalance that a loaded machine may start before it (DOWN as well).
         Map<?, ?> down = await("reported stalled").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-            .until(this::streamsHealth, health -> "DOWN".equals(health.get("status")));
+            .ignoreExceptionsInstanceOf(ReadTimeoutException.class) // a loaded machine: asked again
+            .until(this::streamsHealth, health -> "DOWN".equals(health.get("status")) && reportsStall(health));
         long downAfterMs = (System.nanoTime() - stalledAt) / 1_000_000;
         Map<?, ?> details = (Map<?, ?>) down.get("details");
-        assertEquals("RUNNING", details.get("state"), "Kafka Streams itself still says RUNNING: " + details);
+        // What the indicator adds: Kafka Streams' own state does not show the stall (a rebalance that began before the
+        // thread took the record leaves it REBALANCING, which the thread, held, cannot end).
+        assertTrue(Set.of("RUNNING", "REBALANCING").contains(details.get("state")),
+            "Kafka Streams itself still says it is running: " + details);
         assertEquals(MAX_POLL_INTERVAL_MS, ((Number) details.get("max_poll_interval_ms")).longValue());
         Map<?, ?> sincePoll = (Map<?, ?>) details.get("seconds_since_poll");
         assertEquals(1, sincePoll.size(), details::toString);
@@ -115,11 +123,20 @@ class StreamThreadStallIntegrationTest implements RealServers {
         RELEASE.countDown();
         long releasedAt = System.nanoTime();
         await("ready again").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+            .ignoreExceptionsInstanceOf(ReadTimeoutException.class) // a loaded machine: asked again
             .until(() -> "UP".equals(streamsHealth().get("status")));
         LOG.info("stream thread released: readiness UP again after {} ms", (System.nanoTime() - releasedAt) / 1_000_000);
     }
 
-    /** The Kafka Streams part of {@code GET /health/readiness}. */
+    /** Whether the health names a stream thread that has not polled for longer than max.poll.interval.ms. */
+    private static boolean reportsStall(Map<?, ?> health) {
+        Map<?, ?> details = (Map<?, ?>) health.get("details");
+        Object sincePoll = details == null ? null : details.get("seconds_since_poll");
+        return sincePoll instanceof Map<?, ?> threads && threads.values().stream()
+            .anyMatch(seconds -> seconds instanceof Number n && n.doubleValue() * 1000 > MAX_POLL_INTERVAL_MS);
+    }
+
+        /** The Kafka Streams part of {@code GET /health/readiness}. */
     private Map<?, ?> streamsHealth() throws IOException {
         String body;
         try {

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Future;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -129,8 +131,12 @@ class DeadLetterReplayCrashIntegrationTest {
             (topic, partition) -> DeadLetter.partitionFor(topic, partition, PARTITIONS));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServers.kafkaBootstrapServers(),
-            ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 20),
+            ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 20,
+            // A loaded machine's broker can take minutes: a batch that expires makes the idempotent producer start its
+            // sequence again, and the broker refuses what follows (OUT_OF_ORDER_SEQUENCE_NUMBER), losing records.
+            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 120_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000),
             new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sends = new ArrayList<>(LETTERS);
             for (int i = 0; i < LETTERS; i++) {
                 int partition = i % PARTITIONS;
                 long offset = i / PARTITIONS;
@@ -139,9 +145,12 @@ class DeadLetterReplayCrashIntegrationTest {
                 ConsumerRecord<byte[], byte[]> rejected = new ConsumerRecord<>(source, partition, offset,
                     1_700_000_000_000L + i, TimestampType.CREATE_TIME, 0, 0, ("k-" + i).getBytes(StandardCharsets.UTF_8),
                     ("bad-" + offset).getBytes(StandardCharsets.UTF_8), headers, Optional.empty());
-                producer.send(encoder.record(rejected, "not valid JSON: Unrecognized token 'bad'"));
+                sends.add(producer.send(encoder.record(rejected, "not valid JSON: Unrecognized token 'bad'")));
             }
             producer.flush();
+            for (Future<RecordMetadata> send : sends) {
+                send.get(); // a dead letter not written fails here, naming why
+            }
         }
         assertEquals(LETTERS, readAll(queue).size());
     }
