@@ -132,6 +132,9 @@ final class ClosingWindows<V, A> implements Processor<String, V, Windowed<String
         this.streamTime = read(STREAM_TIME);
         this.advancedAt = read(ADVANCED_AT);
         this.closedUpTo = read(CLOSED_UP_TO);
+        if (closedUpTo == NONE) {
+            takeOverFromSuppress();
+        }
         // The sensor the DSL's window aggregates count late records in, so all late records show in one metric.
         this.dropped = TaskMetrics.droppedRecordsSensor(Thread.currentThread().getName(), context.taskId().toString(),
             (StreamsMetricsImpl) context.metrics());
@@ -197,6 +200,45 @@ final class ClosingWindows<V, A> implements Processor<String, V, Windowed<String
         }
         closedUpTo = closeTime;
         clock.put(CLOSED_UP_TO, closedUpTo);
+    }
+
+    /**
+     * The first start on windows written without this processor's clock (by the DSL's windowed aggregate and
+     * {@code suppress(untilWindowCloses)}, which emitted every window whose end plus grace its stream time had
+     * passed): takes the stream time as the latest record time in the windows and counts those windows as written,
+     * so an upgrade writes none of them again. Nothing to do on an empty store.
+     */
+    private void takeOverFromSuppress() {
+        long latest = NONE;
+        try (KeyValueIterator<Windowed<String>, ValueAndTimestamp<A>> it = windows.all()) {
+            while (it.hasNext()) {
+                latest = Math.max(latest, it.next().value.timestamp());
+            }
+        }
+        if (latest == NONE) {
+            return;
+        }
+        long lastClosedStart = latest - graceMs - sizeMs;
+        if (lastClosedStart >= 0) {
+            try (KeyValueIterator<Windowed<String>, ValueAndTimestamp<A>> it =
+                     windows.fetchAll(Instant.EPOCH, Instant.ofEpochMilli(lastClosedStart))) {
+                it.forEachRemaining(window -> emitted.put(window.key.key(),
+                    Math.max(window.key.window().end(), emittedEnd(window.key.key()))));
+            }
+        }
+        streamTime = latest;
+        advancedAt = context.currentSystemTimeMs();
+        closedUpTo = latest;
+        clock.put(STREAM_TIME, streamTime);
+        clock.put(ADVANCED_AT, advancedAt);
+        clock.put(CLOSED_UP_TO, closedUpTo);
+        LOG.info("{}: took over windows up to stream time {} from an earlier build; those it had closed are not "
+            + "written again", spec.aggregate(), Instant.ofEpochMilli(latest));
+    }
+
+    private long emittedEnd(String key) {
+        Long end = emitted.get(key);
+        return end == null ? NONE : end;
     }
 
     private long read(String key) {

@@ -4,6 +4,7 @@ import dev.pulse.kafka.Topics;
 import io.micrometer.core.instrument.Counter;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,7 @@ import static dev.pulse.aggregates.TopologyDriver.T0;
 import static dev.pulse.aggregates.TopologyDriver.MINUTE;
 import static dev.pulse.aggregates.TopologyDriver.SECOND;
 import static dev.pulse.aggregates.TopologyDriver.T0S;
+import static dev.pulse.aggregates.TopologyDriver.parse;
 import static dev.pulse.aggregates.TopologyDriver.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -148,6 +150,38 @@ class CategoryAggregatesTest {
                     + (T0S + 420) + "}")),
                 restarted.read(Topics.WINDOWED_AGGREGATES), "only the window that opened after the restart");
             assertEquals(1.0, late(restarted), "the record for a window closed before the restart");
+        }
+    }
+
+    @Test
+    void takesOverWindowsWrittenBeforeItsClockExistedWithoutWritingTheClosedOnesAgain() throws IOException {
+        Path first = Files.createTempDirectory("category-windows-dsl-state");
+        Path copy = Files.createTempDirectory("category-windows-upgraded");
+        try (TopologyDriver topology = new TopologyDriver(AggregatesProperties.defaults(), CategoryAggregates::build,
+            stateDir(first))) {
+            // Stream time T0 + 75 s: the first window closed (written), the second open.
+            for (long second : new long[] {5, 20, 65, 75}) {
+                topology.send(Topics.INPUT_TOPIC, null, record((int) second, T0S + second, 1, "A"), T0);
+            }
+            assertEquals(1, topology.read(Topics.WINDOWED_AGGREGATES).size());
+            // What the earlier build leaves: the windows, but neither the clock nor what was written.
+            KeyValueStore<String, Long> clock = topology.driver.getKeyValueStore(AggregateStores.CATEGORY_WINDOWS_CLOCK);
+            List.of(ClosingWindows.STREAM_TIME, ClosingWindows.ADVANCED_AT, ClosingWindows.CLOSED_UP_TO)
+                .forEach(clock::delete);
+            topology.driver.<String, Long>getKeyValueStore(AggregateStores.CATEGORY_WINDOWS_EMITTED).delete("A");
+            // Any record makes the driver commit, which flushes the stores to disk; this one is only dropped.
+            topology.send(Topics.INPUT_TOPIC, null, "not a record", T0);
+            copyTree(first, copy);
+        }
+
+        try (TopologyDriver upgraded = new TopologyDriver(AggregatesProperties.defaults(), CategoryAggregates::build,
+            stateDir(copy))) {
+            assertEquals(T0 + 60 * SECOND, upgraded.driver.<String, Long>getKeyValueStore(
+                AggregateStores.CATEGORY_WINDOWS_EMITTED).get("A"), "the written window counts as written");
+            upgraded.driver.advanceWallClockTime(Duration.ofMinutes(5));
+            List<KeyValue<String, String>> written = upgraded.read(Topics.WINDOWED_AGGREGATES);
+            assertEquals(1, written.size(), "only the window that was open: " + written);
+            assertEquals(T0S + 60, parse(written.get(0).value).get("window_start").getLongValue());
         }
     }
 
