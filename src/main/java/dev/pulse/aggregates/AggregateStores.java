@@ -13,6 +13,12 @@ public final class AggregateStores {
     public static final String CATEGORY_AGGREGATES = "category-aggregates-store";
     /** Window (60 s tumbling): category → {@link Stats}; open and closed windows. */
     public static final String CATEGORY_WINDOWS = "category-windows-store";
+    /**
+     * Key-value: category → end (epoch ms, {@code Long}) of its last window written to {@code windowed-aggregates};
+     * a window of the category is closed exactly when its end is at most that. Same partitions as
+     * {@link #CATEGORY_WINDOWS}.
+     */
+    public static final String CATEGORY_WINDOWS_EMITTED = "category-windows-emitted-store";
     /** Window (5 min tumbling): event type → count ({@code Long}). */
     public static final String EVENT_COUNTS = "event-counts-store";
     /** Key-value: user → clicks on the home page ({@code Long}). */
@@ -35,7 +41,8 @@ public final class AggregateStores {
     static final String USER_PROFILES = "user-profiles-store";
     static final String PRODUCT_CATALOG = "product-catalog-store";
     static final String CLICK_PURCHASE_JOIN = "click-purchase-join-store";
-    static final String CATEGORY_WINDOWS_FINAL = "category-windows-final";
+    /** Key-value: the stream time, its last advance on the wall clock and the close time of a category task. */
+    static final String CATEGORY_WINDOWS_CLOCK = "category-windows-clock-store";
 
     private AggregateStores() {
     }

@@ -1,6 +1,7 @@
 package dev.pulse.aggregates;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
 
 import java.time.Duration;
@@ -19,6 +20,9 @@ import java.time.Duration;
  * @param joinWindow       how long after a click a purchase still matches it in {@code click-purchases}
  * @param storeRetention   how long the window and session stores keep closed windows for queries
  * @param homePage         the page whose clicks {@code click-counts} counts
+ * @param idleCloseAfter   how long a task's stream time must have stood still before its windows close on the
+ *                         wall clock instead ({@code windowed-aggregates}); unset means {@code grace}
+ * @param idleCloseCheck   how often the wall clock is checked for that
  */
 @ConfigurationProperties("pulse.aggregates")
 public record AggregatesProperties(
@@ -32,10 +36,15 @@ public record AggregatesProperties(
     @Bindable(defaultValue = "5m") Duration sessionGap,
     @Bindable(defaultValue = "1h") Duration joinWindow,
     @Bindable(defaultValue = "24h") Duration storeRetention,
-    @Bindable(defaultValue = "/home") String homePage) {
+    @Bindable(defaultValue = "/home") String homePage,
+    @Nullable Duration idleCloseAfter,
+    @Bindable(defaultValue = "1s") Duration idleCloseCheck) {
 
     public AggregatesProperties {
         require(!grace.isNegative(), "grace must not be negative");
+        idleCloseAfter = idleCloseAfter == null ? grace : idleCloseAfter;
+        require(!idleCloseAfter.isNegative(), "idle-close-after must not be negative");
+        require(idleCloseCheck.toMillis() > 0, "idle-close-check must be positive");
         for (Duration window : new Duration[] {categoryWindow, eventCountWindow, pageWindow, deviceWindow,
             deviceAdvance, sessionGap, joinWindow}) {
             require(window.toMillis() > 0, "window sizes, advance, session gap and join window must be positive");
@@ -52,13 +61,19 @@ public record AggregatesProperties(
     public static AggregatesProperties defaults() {
         return new AggregatesProperties(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(5),
             Duration.ofMinutes(1), 10, Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(5),
-            Duration.ofHours(1), Duration.ofHours(24), "/home");
+            Duration.ofHours(1), Duration.ofHours(24), "/home", null, Duration.ofSeconds(1));
     }
 
     /** A copy listing {@code n} pages per window. */
     public AggregatesProperties withTopN(int n) {
         return new AggregatesProperties(grace, categoryWindow, eventCountWindow, pageWindow, n, deviceWindow,
-            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage);
+            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage, idleCloseAfter, idleCloseCheck);
+    }
+
+    /** A copy with {@code window} as the category window and {@code grace} as every window's grace and idle close. */
+    public AggregatesProperties withCategoryWindow(Duration window, Duration grace) {
+        return new AggregatesProperties(grace, window, eventCountWindow, pageWindow, topN, deviceWindow,
+            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage, grace, idleCloseCheck);
     }
 
     private static void require(boolean condition, String message) {

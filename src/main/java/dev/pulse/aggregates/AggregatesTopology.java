@@ -43,7 +43,8 @@ import java.util.function.UnaryOperator;
  * not decode goes to {@code dead-letter-queue} and the rest goes on. Each decoded record takes its
  * event's own {@code timestamp} as record time (the Kafka record time when it has none), so every
  * window is an event-time window, {@code [start, end)}, that accepts late records for {@code grace}
- * (default 10 s) after its end; later ones are dropped and counted in Streams' dropped-records metric.
+ * (default 10 s) after its end; later ones are dropped and counted in Streams' dropped-records metric. The windows
+ * of {@code windowed-aggregates} also close on the wall clock when their partition is quiet ({@link ClosingWindows}).
  * State stores are named in {@link AggregateStores} for interactive queries.
  */
 @Factory

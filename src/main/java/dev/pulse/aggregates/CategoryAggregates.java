@@ -9,20 +9,16 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.Suppressed;
-import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * {@code input-topic} → {@code aggregated-topic} and {@code windowed-aggregates}, both keyed by the
@@ -31,12 +27,16 @@ import org.apache.kafka.streams.state.WindowStore;
  * <li>{@code aggregated-topic}: count, sum, average, min, max of {@code value} per category since the
  *     start, and the record time of the update as {@code timestamp}; per update.</li>
  * <li>{@code windowed-aggregates}: the same per 60 s tumbling event-time window plus
- *     {@code window_start}, {@code window_end}; once per window, when stream time passes its end plus
- *     grace (suppressed until then).</li>
+ *     {@code window_start}, {@code window_end}, with the window's latest record time as {@code timestamp}; once
+ *     per window, when it closes: when the stream time of its partition of {@code records-by-category} passes its
+ *     end plus grace, or, once that stream time has stood still for longer than {@code idle-close-after}
+ *     (default: the grace), when the wall clock does ({@link ClosingWindows}). A record for a closed window is
+ *     dropped and counted as late.</li>
  * </ul>
  * Bad records are only dropped here: the transform listener, which reads the same topic,
  * dead-letters them. Stores: {@link AggregateStores#CATEGORY_AGGREGATES},
- * {@link AggregateStores#CATEGORY_WINDOWS}.
+ * {@link AggregateStores#CATEGORY_WINDOWS}, {@link AggregateStores#CATEGORY_WINDOWS_EMITTED} (what has been
+ * written to {@code windowed-aggregates}) and {@link AggregateStores#CATEGORY_WINDOWS_CLOCK}.
  */
 final class CategoryAggregates {
 
@@ -50,13 +50,13 @@ final class CategoryAggregates {
         Serde<Stats> stats = VersionedSerde.of("the category stores", BinarySerdes.stats());
         Serde<Double> values = VersionedSerde.doubles("records-by-category");
         JsonMapper jsonMapper = inputs.jsonMapper();
-        KGroupedStream<String, Double> byCategory = inputs.decode(builder, Topics.INPUT_TOPIC, "records",
+        KStream<String, Double> records = inputs.decode(builder, Topics.INPUT_TOPIC, "records",
                 (key, value, time) -> inputs.decoder().decodeRecord(value), CategoryRecord::eventTimeMs, false)
             .map((key, record) -> KeyValue.pair(record.category(), record.value()), Named.as("records-keyed-by-category"))
-            .repartition(Repartitioned.with(STRINGS, values).withName("records-by-category"))
-            .groupByKey(Grouped.with(STRINGS, values));
+            .repartition(Repartitioned.with(STRINGS, values).withName("records-by-category"));
 
-        byCategory
+        records
+            .groupByKey(Grouped.with(STRINGS, values))
             .aggregate(Stats::empty, (category, value, aggregate) -> aggregate.add(value), Named.as("category-aggregate"),
                 Materialized.<String, Stats, KeyValueStore<Bytes, byte[]>>as(AggregateStores.CATEGORY_AGGREGATES)
                     .withKeySerde(STRINGS).withValueSerde(stats))
@@ -65,16 +65,15 @@ final class CategoryAggregates {
                 Named.as("category-to-json"))
             .to(inputs.topic(Topics.AGGREGATED_TOPIC), Produced.with(STRINGS, BYTES).withName("aggregated-topic-sink"));
 
-        byCategory
-            .windowedBy(TimeWindows.ofSizeAndGrace(properties.categoryWindow(), properties.grace()))
-            .aggregate(Stats::empty, (category, value, aggregate) -> aggregate.add(value),
-                Named.as("category-window-aggregate"),
-                Materialized.<String, Stats, WindowStore<Bytes, byte[]>>as(AggregateStores.CATEGORY_WINDOWS)
-                    .withKeySerde(STRINGS).withValueSerde(stats).withRetention(properties.storeRetention()))
-            // Held back until end + grace: one final result per window instead of one per update.
-            .suppress(Suppressed.<Windowed<String>>untilWindowCloses(Suppressed.BufferConfig.unbounded())
-                .withName(AggregateStores.CATEGORY_WINDOWS_FINAL))
-            .toStream(Named.as("category-windows-closed"))
+        // Not the DSL's windowedBy + suppress: there a window closes only when a later record moves stream
+        // time, so a producer that stops never gets its last windows.
+        records
+            .process(ClosingWindows.supplier(new ClosingWindows.Spec<Double, Stats>(Topics.WINDOWED_AGGREGATES,
+                    AggregateStores.CATEGORY_WINDOWS, AggregateStores.CATEGORY_WINDOWS_EMITTED,
+                    AggregateStores.CATEGORY_WINDOWS_CLOCK, properties.categoryWindow(), properties.grace(),
+                    properties.idleCloseAfter(), properties.idleCloseCheck(), properties.storeRetention(),
+                    Stats::empty, (category, value, aggregate) -> aggregate.add(value), stats, inputs.metrics())),
+                Named.as("category-window-aggregate"))
             .processValues(json(jsonMapper, (window, s, time) -> categoryJson(window.key(), s, time)
                 .putSeconds("window_start", window.window().start())
                 .putSeconds("window_end", window.window().end())), Named.as("category-window-to-json"))

@@ -57,6 +57,10 @@ final class InputStreams {
         return jsonMapper;
     }
 
+    PulseMetrics metrics() {
+        return metrics;
+    }
+
     /** The serde of {@link #clicksByUser}'s values. */
     Serde<ClickEvent> clicks() {
         return clicks;

@@ -26,12 +26,10 @@ import static dev.pulse.dashboard.Answers.top;
 public class CategoryQueries {
 
     private final StoreReads reads;
-    private final long graceMs;
     private final long categoryWindowMs;
 
     CategoryQueries(StoreReads reads, AggregatesProperties properties) {
         this.reads = reads;
-        this.graceMs = properties.grace().toMillis();
         this.categoryWindowMs = properties.categoryWindow().toMillis();
     }
 
@@ -49,7 +47,10 @@ public class CategoryQueries {
             items -> items(top(items, "count", "category", Integer.MAX_VALUE)));
     }
 
-    /** {@code items}: the category's windows starting in {@code [from, to)} (epoch s), newest first, with {@code closed}. */
+    /**
+     * {@code items}: the category's windows starting in {@code [from, to)} (epoch s), newest first, with
+     * {@code closed}: true exactly when the window's final result has been written to {@code windowed-aggregates}.
+     */
     public String categoryWindows(String category, long from, long to, String path, boolean forwarded) {
         BadParameterException.checkRange(from, to);
         return reads.keyRead("category-windows", CacheGroups.categoryWindows(category), from + ":" + to,
@@ -60,13 +61,14 @@ public class CategoryQueries {
                 try (WindowStoreIterator<Stats> it = store.backwardFetch(category, millis(from), millis(to).minusMillis(1))) {
                     it.forEachRemaining(windows::add);
                 }
-                long newestStart = windows.isEmpty() ? Long.MIN_VALUE : windows.get(0).key;
-                long now = System.currentTimeMillis();
+                // The emitted store has the same partitions as the windows: this instance holds the category's key of both.
+                Long emittedUpTo = reads.<ReadOnlyKeyValueStore<String, Long>>store(
+                    AggregateStores.CATEGORY_WINDOWS_EMITTED, QueryableStoreTypes.keyValueStore()).get(category);
                 List<Map<String, Object>> items = new ArrayList<>();
                 for (KeyValue<Long, Stats> window : windows) {
                     long end = window.key + categoryWindowMs;
-                    // Closed once stream time (here: the newest window's start, or the clock) passed end + grace.
-                    boolean closed = end + graceMs <= Math.max(newestStart, now);
+                    // Windows of a category are written in order of their end: every one up to the last is out.
+                    boolean closed = emittedUpTo != null && end <= emittedUpTo;
                     Map<String, Object> item = statsItem("category", category, window.value);
                     item.put("window_start", seconds(window.key));
                     item.put("window_end", seconds(end));

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  *       ({@code pulse_dead_letters_total{source_topic,reason}}; reasons are the bounded set of
  *       {@code DeadLetterReason}: {@code invalid_json}, {@code missing_field}, …);</li>
  *   <li>alerts per type and rule or state ({@code pulse_alerts_raised_total{type,rule}});</li>
+ *   <li>records that came for a window already closed, dropped ({@code pulse_late_records_total{aggregate}},
+ *       the aggregate named by its output topic);</li>
  *   <li>time from a record's timestamp to its output being committed, as a histogram
  *       ({@code pulse_processing_latency_seconds{listener}}).</li>
  * </ul>
@@ -46,6 +48,11 @@ public class PulseMetrics {
     public void alert(String type, String rule) {
         Counter.builder("pulse.alerts.raised").tag("type", type).tag("rule", rule)
             .description("alerts written, by type and rule (temperature: state)").register(registry).increment();
+    }
+
+    public void late(String aggregate) {
+        Counter.builder("pulse.late.records").tag("aggregate", aggregate)
+            .description("records for a window already closed, not counted").register(registry).increment();
     }
 
     public void latency(String listener, long millis) {

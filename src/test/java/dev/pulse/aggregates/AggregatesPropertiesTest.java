@@ -47,6 +47,24 @@ class AggregatesPropertiesTest {
     }
 
     @Test
+    void closesQuietPartitionsAfterTheGraceUnlessIdleCloseAfterIsSet() {
+        Map<String, Object> settings = new java.util.HashMap<>(OFFLINE);
+        settings.put("pulse.aggregates.grace", "30s");
+        try (ApplicationContext context = ApplicationContext.run(settings)) {
+            AggregatesProperties properties = context.getBean(AggregatesProperties.class);
+            assertEquals(Duration.ofSeconds(30), properties.idleCloseAfter());
+            assertEquals(Duration.ofSeconds(1), properties.idleCloseCheck());
+        }
+        settings.put("pulse.aggregates.idle-close-after", "2m");
+        settings.put("pulse.aggregates.idle-close-check", "250ms");
+        try (ApplicationContext context = ApplicationContext.run(settings)) {
+            AggregatesProperties properties = context.getBean(AggregatesProperties.class);
+            assertEquals(Duration.ofMinutes(2), properties.idleCloseAfter());
+            assertEquals(Duration.ofMillis(250), properties.idleCloseCheck());
+        }
+    }
+
+    @Test
     void refusesARetentionShorterThanAWindowAndItsGrace() {
         Map<String, Object> settings = new java.util.HashMap<>(OFFLINE);
         settings.put("pulse.aggregates.store-retention", "1m");

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -52,6 +53,8 @@ final class TopologyDriver implements AutoCloseable {
     }
 
     final TopologyTestDriver driver;
+    /** Pulse's metrics of the topology ({@code PulseMetrics}). */
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
     private final Map<String, TestOutputTopic<String, String>> outputs = new HashMap<>();
 
@@ -63,35 +66,35 @@ final class TopologyDriver implements AutoCloseable {
         this(properties, part, new Properties());
     }
 
-    /** As above, with {@code overrides} of the driver's Streams configuration (the record cache, say). */
-    TopologyDriver(AggregatesProperties properties, Part part, Properties overrides) {
+    /** @param extraConfig Streams settings besides the driver's (a state directory, …) */
+    TopologyDriver(AggregatesProperties properties, Part part, Properties extraConfig) {
         StreamsBuilder builder = new StreamsBuilder();
-        part.build(builder, properties, inputStreams());
+        part.build(builder, properties, inputStreams(meters));
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "pulse-aggregates-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        // A directory of its own: drivers of other test JVMs on the machine use the same application id.
-        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDirectory());
         // Production routes these to the dead-letter topic with a producer of its own (tested on its own).
         config.put(StreamsConfig.DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
             LogAndContinueExceptionHandler.class);
-        config.putAll(overrides);
+        // A directory of its own: the default one is shared by every driver on the machine, and a driver
+        // deletes it when it closes.
+        config.put(StreamsConfig.STATE_DIR_CONFIG, tempDir().toString());
+        config.putAll(extraConfig);
         driver = new TopologyTestDriver(builder.build(), config, Instant.ofEpochMilli(T0));
     }
 
-    private static String stateDirectory() {
+    private static Path tempDir() {
         try {
-            return Files.createTempDirectory("pulse-topology-test").toString();
+            return Files.createTempDirectory("pulse-topology-driver");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /** The shared input step as the factory makes it, with the contract's default topic names. */
-    static InputStreams inputStreams() {
-        return new InputStreams(UnaryOperator.identity(), new EventDecoder(JSON), JSON,
-            new PulseMetrics(new SimpleMeterRegistry()));
+    static InputStreams inputStreams(SimpleMeterRegistry meters) {
+        return new InputStreams(UnaryOperator.identity(), new EventDecoder(JSON), JSON, new PulseMetrics(meters));
     }
 
     void send(String topic, String key, String value, long timestampMs) {

@@ -57,7 +57,7 @@ class VersionedStateRestoreIntegrationTest {
             kafka.send(changelog, word.getBytes(StandardCharsets.UTF_8), fixture("long.bin"), null);
 
             StreamsBuilder builder = new StreamsBuilder();
-            InputStreams inputs = new InputStreams(topic -> topic + "-" + suffix, TopologyDriver.inputStreams().decoder(),
+            InputStreams inputs = new InputStreams(topic -> topic + "-" + suffix, TopologyDriver.inputStreams(new SimpleMeterRegistry()).decoder(),
                 TopologyDriver.JSON, new PulseMetrics(new SimpleMeterRegistry()));
             WordTotals.build(builder, inputs);
             Properties config = new Properties();
