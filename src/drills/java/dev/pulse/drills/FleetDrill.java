@@ -60,6 +60,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FleetDrill {
 
     private static final int SIZE = 3;
+    /** application.yml's {@code session.timeout.ms} of the listeners and of Kafka Streams. */
     private static final int SESSION_TIMEOUT_MS = 10_000;
     private static final int ASKS = 30;
     private static final int KEYS = 6;
@@ -77,14 +78,9 @@ class FleetDrill {
     void startTheFleet() throws Exception {
         report.put("instances", SIZE).put("session.timeout.ms", SESSION_TIMEOUT_MS)
             .put("load (steps/s, ~8 records each)", rate);
-        // The same for every instance: a killed member holds its partitions until its session times out.
-        Map<String, String> settings = Map.of(
-            "kafka.consumers.default.session.timeout.ms", Integer.toString(SESSION_TIMEOUT_MS),
-            "kafka.consumers.default.heartbeat.interval.ms", "2000",
-            "kafka.streams.default.session.timeout.ms", Integer.toString(SESSION_TIMEOUT_MS),
-            "kafka.streams.default.heartbeat.interval.ms", "2000");
+        // Pulse's shipped settings (application.yml), the same for every instance: nothing here is per instance.
         report.run(() -> {
-            fleet = FleetStack.start("fleet", SIZE, settings);
+            fleet = FleetStack.start("fleet", SIZE, Map.of());
             report.put("fleet startup", fleet.startup);
         });
     }
@@ -144,11 +140,14 @@ class FleetDrill {
                 Map<String, Integer> states = new TreeMap<>();
                 Map<String, Integer> sources = new TreeMap<>();
                 int reads = 0;
+                long slowest = 0;
                 long until = stopped + redisDown.toNanos();
                 while (System.nanoTime() < until) {
                     fleet.lb.targetStates().forEach((target, state) -> states.merge(target + " " + state, 1, Integer::sum));
                     for (String read : stableReads) {
+                        long asked = System.nanoTime();
                         HttpResponse<String> answer = fleet.get(read);
+                        slowest = Math.max(slowest, System.nanoTime() - asked);
                         reads++;
                         sources.merge(answer.statusCode() == 200
                             ? "200 " + OutputCheck.map(answer.body()).get("source") : answer.statusCode() + " "
@@ -161,6 +160,7 @@ class FleetDrill {
                 long restarted = System.nanoTime();
                 figures.put("target states while away (checks per state)", states);
                 figures.put("reads while away", reads);
+                figures.put("slowest read while away (s)", DrillReport.seconds(slowest));
                 figures.put("answers while away", sources);
                 figures.put("temperature alerts committed while away", alertsAtRestart - alertsAtStop);
                 long alertsAgain = awaitMore(Topics.TEMPERATURE_ALERTS, alertsAtRestart, Duration.ofMinutes(3));
