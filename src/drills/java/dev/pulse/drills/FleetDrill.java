@@ -51,10 +51,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code -Ddrill.fleet.redis.down} (seconds Redis stays away, 60).
  */
 @Tag("drill")
-@Disabled("Not yet green, so not in CI: in its first runs (2 cores shared with other builds) a read forwarded to the"
-    + " instance holding its key timed out (503) once while Redis was away, and one Kafka Streams partition of the"
-    + " killed instance produced again 28.5 s after the SIGKILL (limit: session timeout + 5 s). Run it with"
-    + " ./mvnw -Pdrills verify -Dtest=FleetDrill -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
+@Disabled("Not yet green, so not in CI (see the drills guide): the killed instance's Kafka Streams partitions produce"
+    + " again only after about 20 s (its exactly_once_v2 transaction waits for the broker's timeout abort), and during"
+    + " the rolling restart a restarted instance answers a user's enriched clicks empty (its replayed view is bounded)"
+    + " and caches that. Run it with ./mvnw -Pdrills verify -Dtest=FleetDrill"
+    + " -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetDrill {
@@ -71,7 +72,10 @@ class FleetDrill {
     private FleetStack fleet;
     /** The sample reads and their right answers (the parts a test can know), for scenario 1 and the roll. */
     private final Map<String, Object> answers = new LinkedHashMap<>();
-    /** The reads of {@link #answers} whose answer no later traffic changes. */
+    /**
+     * The reads of {@link #answers} whose answer no later traffic changes. Not the samples' windows and sessions: their
+     * event times (2023, 2025) fall out of the stores' 24 h retention once the drills' traffic moves stream time on.
+     */
     private final List<String> stableReads = new ArrayList<>();
 
     @BeforeAll
@@ -439,7 +443,6 @@ class FleetDrill {
             String windows = "/api/categories/" + category + "/windows?from=" + minute + "&to=" + (minute + 60);
             // Not "closed": whether the window's final result is out yet depends on the wall clock (see the report).
             answers.put(windows, Map.of("items", List.of(Map.of("window_start", minute, "count", 1, "sum", 10 + j))));
-            stableReads.add(windows);
 
             String userId = eventUsers.get(j);
             send(Topics.USER_EVENTS, userId, ("{\"user_id\": %s, \"event_type\": \"page_view\", \"event_data\": "
@@ -449,7 +452,6 @@ class FleetDrill {
             pages.add(Map.of("page", "/products" + j, "views", 1));
             answers.put("/api/users/" + userId + "/sessions", Map.of("items", List.of(Map.of("session_start", eventsTs,
                 "session_end", eventsTs, "events", 1))));
-            stableReads.add("/api/users/" + userId + "/sessions");
 
             String user = users.get(j);
             String product = products.get(j);
