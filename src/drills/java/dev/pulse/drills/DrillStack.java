@@ -77,39 +77,24 @@ final class DrillStack implements AutoCloseable {
      * @param pulseProperties settings of this drill's Pulse on top of the connections
      */
     static DrillStack start(String drill, boolean persistentRedis, Map<String, String> pulseProperties) throws Exception {
-        Path dir = Path.of("target", "drills", drill).toAbsolutePath();
-        deleteRecursively(dir);
-        Files.createDirectories(dir);
-        EmbeddedKafka broker = null;
-        EmbeddedRedis redis = null;
+        Servers servers = Servers.start(drill, persistentRedis);
         PulseProcess pulse = null;
         try {
-            broker = EmbeddedKafka.startChildProcess(dir.resolve("broker"));
-            try {
-                redis = persistentRedis ? EmbeddedRedis.startPersistent(0, dir.resolve("redis")) : EmbeddedRedis.start(0);
-            } catch (IOException e) {
-                // No redis-server on the PATH and the build embedded-redis ships does not run here (not Linux x86-64).
-                Assumptions.abort(drill + " skipped: no redis-server could be started (" + e.getMessage() + ")");
-            }
-            Map<String, String> properties = new LinkedHashMap<>();
-            properties.put("kafka.bootstrap.servers", broker.bootstrapServers());
-            properties.put("redis.uri", redis.uri());
-            properties.put("pulse.demo.enabled", "false");
-            properties.put("kafka.streams.default.state.dir", dir.resolve("streams-state").toString());
-            // The drills' traffic runs its event time ahead of the clock (readings 10 s apart, payments minutes apart).
-            properties.put("pulse.time.max-future", "3650d");
+            Map<String, String> properties = servers.pulseProperties();
+            properties.put("kafka.streams.default.state.dir", servers.dir().resolve("streams-state").toString());
             properties.putAll(pulseProperties);
             // The JVM's own defaults, as in production: the drills measure how long recoveries take.
-            pulse = PulseProcess.named(drill).logFile(dir.resolve("pulse.log")).properties(properties).heap("512m")
-                .jvmOptions(List.of()).start();
+            pulse = PulseProcess.named(drill).logFile(servers.dir().resolve("pulse.log")).properties(properties)
+                .heap("512m").jvmOptions(List.of()).start();
             LOG.info("{}: broker at {} (pid {}), Redis at {}, Pulse pid {} on port {}; files in {}", drill,
-                broker.bootstrapServers(), broker.pid(), redis.uri(), pulse.pid(), pulse.port(), dir);
+                servers.broker().bootstrapServers(), servers.broker().pid(), servers.redis().uri(), pulse.pid(),
+                pulse.port(), servers.dir());
             Duration startup = pulse.waitUntilReady(Duration.ofMinutes(4));
-            DrillStack stack = new DrillStack(drill, dir, broker, redis, pulse, startup);
-            stack.producer = producer(broker.bootstrapServers());
-            stack.kafka = new KafkaTestClient(broker.bootstrapServers());
-            stack.tail = new OutputTail(broker.bootstrapServers(), OutputCheck.TOPICS);
-            stack.redisReader = new RedisReader(redis.uri());
+            DrillStack stack = new DrillStack(drill, servers.dir(), servers.broker(), servers.redis(), pulse, startup);
+            stack.producer = producer(servers.broker().bootstrapServers());
+            stack.kafka = new KafkaTestClient(servers.broker().bootstrapServers());
+            stack.tail = new OutputTail(servers.broker().bootstrapServers(), OutputCheck.TOPICS);
+            stack.redisReader = new RedisReader(servers.redis().uri());
             stack.check = new OutputCheck(stack.tail, stack.expected, stack::redisGet);
             return stack;
         } catch (Exception | Error e) {
@@ -117,13 +102,52 @@ final class DrillStack implements AutoCloseable {
                 LOG.error("{}: Pulse's last lines:\n{}", drill, pulse.logTail(60));
                 pulse.close();
             }
-            if (broker != null) {
+            servers.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The servers of one drill, its own: a broker in a child JVM and a {@code redis-server} (with an append-only file
+     * when {@code persistentRedis}, as a managed Redis keeps its data), files in {@code target/drills/<drill>/}
+     * (emptied first). {@link DrillStack} and {@link FleetStack} start their Pulses on these.
+     */
+    record Servers(Path dir, EmbeddedKafka broker, EmbeddedRedis redis) implements AutoCloseable {
+
+        static Servers start(String drill, boolean persistentRedis) throws Exception {
+            Path dir = Path.of("target", "drills", drill).toAbsolutePath();
+            deleteRecursively(dir);
+            Files.createDirectories(dir);
+            EmbeddedKafka broker = EmbeddedKafka.startChildProcess(dir.resolve("broker"));
+            try {
+                return new Servers(dir, broker, persistentRedis
+                    ? EmbeddedRedis.startPersistent(0, dir.resolve("redis")) : EmbeddedRedis.start(0));
+            } catch (IOException e) {
                 broker.close();
+                // No redis-server on the PATH and the build embedded-redis ships does not run here (not Linux x86-64).
+                Assumptions.abort(drill + " skipped: no redis-server could be started (" + e.getMessage() + ")");
+                throw e;
             }
-            if (redis != null) {
+        }
+
+        /** The settings every drill's Pulse starts with: these servers, no demo traffic, the drills' event times. */
+        Map<String, String> pulseProperties() {
+            Map<String, String> properties = new LinkedHashMap<>();
+            properties.put("kafka.bootstrap.servers", broker.bootstrapServers());
+            properties.put("redis.uri", redis.uri());
+            properties.put("pulse.demo.enabled", "false");
+            // The drills' traffic runs its event time ahead of the clock (readings 10 s apart, payments minutes apart).
+            properties.put("pulse.time.max-future", "3650d");
+            return properties;
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                broker.close();
+            } finally {
                 redis.close();
             }
-            throw e;
         }
     }
 

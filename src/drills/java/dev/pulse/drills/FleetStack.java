@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,24 +72,14 @@ final class FleetStack implements AutoCloseable {
         if (LoadBalancer.binary() == null) {
             Assumptions.abort(drill + " skipped: haproxy is not installed (apt-get install haproxy)");
         }
-        Path dir = Path.of("target", "drills", drill).toAbsolutePath();
-        DrillStack.deleteRecursively(dir);
-        Files.createDirectories(dir);
-        EmbeddedKafka broker = null;
-        EmbeddedRedis redis = null;
+        DrillStack.Servers servers = DrillStack.Servers.start(drill, true);
+        Path dir = servers.dir();
+        EmbeddedKafka broker = servers.broker();
+        EmbeddedRedis redis = servers.redis();
         List<PulseProcess> pulses = new ArrayList<>();
         FleetStack stack = null;
         try {
-            broker = EmbeddedKafka.startChildProcess(dir.resolve("broker"));
-            try {
-                redis = EmbeddedRedis.startPersistent(0, dir.resolve("redis"));
-            } catch (IOException e) {
-                Assumptions.abort(drill + " skipped: no redis-server could be started (" + e.getMessage() + ")");
-            }
-            Map<String, String> properties = new LinkedHashMap<>();
-            properties.put("kafka.bootstrap.servers", broker.bootstrapServers());
-            properties.put("redis.uri", redis.uri());
-            properties.put("pulse.demo.enabled", "false");
+            Map<String, String> properties = servers.pulseProperties();
             properties.putAll(pulseProperties);
             int port = Ports.free("127.0.0.2");
             long start = System.nanoTime();
@@ -129,12 +118,7 @@ final class FleetStack implements AutoCloseable {
                 for (PulseProcess pulse : pulses) {
                     pulse.close();
                 }
-                if (broker != null) {
-                    broker.close();
-                }
-                if (redis != null) {
-                    redis.close();
-                }
+                servers.close();
             }
             throw e;
         }

@@ -94,7 +94,22 @@ public class RedisStateStore implements StateStore {
     }
 
     private <T> T await(RedisFuture<T> future) {
-        return LettuceFutures.awaitOrCancel(future, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            T answer = LettuceFutures.awaitOrCancel(future, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            connection.answered();
+            return answer;
+        } catch (RedisNoScriptException flushed) {
+            connection.answered();
+            throw flushed;
+        } catch (RuntimeException e) {
+            connection.failed();
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean away() {
+        return connection.skip();
     }
 
     @Override

@@ -39,6 +39,14 @@ public interface StateStore {
     void put(String key, String value);
 
     /**
+     * Whether a reader that has another source should not ask now: the store failed just before (a read must not
+     * wait out a timeout for each question while it is away).
+     */
+    default boolean away() {
+        return false;
+    }
+
+    /**
      * How a compare-and-set keeps the keys it compares or writes.
      *
      * @param permanent  keys kept until deleted: written without expiry, and an expiry an earlier write gave one of

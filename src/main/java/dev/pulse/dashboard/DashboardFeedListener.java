@@ -100,12 +100,16 @@ public class DashboardFeedListener implements ConsumerSeekAware {
             recent.fraudAlert(json(record.value()));
             changed.add(CacheGroups.ALERTS);
         } else if (topic.equals(topics.resolve(Topics.CLICK_PURCHASES))) {
-            recent.conversion(json(record.value()));
+            recent.conversion(json(record.value()), position(record));
             changed.add(CacheGroups.CONVERSIONS);
         } else if (topic.equals(topics.resolve(Topics.ENRICHED_CLICKS))) {
-            recent.enrichedClick(key, json(record.value()));
+            recent.enrichedClick(key, json(record.value()), position(record));
             changed.add(CacheGroups.enrichedClicks(key));
         }
+    }
+
+    private static RecentEvents.Position position(ConsumerRecord<?, ?> record) {
+        return new RecentEvents.Position(record.timestamp(), record.partition(), record.offset());
     }
 
     private JsonNode json(String value) {

@@ -8,12 +8,14 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * This instance's own view of the latest alerts, conversions and enriched clicks, filled by
@@ -35,12 +37,13 @@ public class RecentEvents {
     private final AlertStateService alertStates;
     private final Deque<JsonNode> temperatureAlerts = new ArrayDeque<>();
     private final Deque<JsonNode> fraudAlerts = new ArrayDeque<>();
-    private final Deque<JsonNode> conversions = new ArrayDeque<>();
+    /** Newest first by record timestamp, then partition and offset: the same order on every instance. */
+    private final NavigableMap<Position, JsonNode> conversions = new TreeMap<>();
     private final Map<String, String> deviceAlertState = new LinkedHashMap<>();
     private final Map<String, JsonNode> openAlerts = new LinkedHashMap<>();
-    private final Map<String, Deque<JsonNode>> clicksByUser = new LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<String, NavigableMap<Position, JsonNode>> clicksByUser = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Deque<JsonNode>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, NavigableMap<Position, JsonNode>> eldest) {
             return size() > USERS_KEPT;
         }
     };
@@ -66,12 +69,18 @@ public class RecentEvents {
         push(fraudAlerts, alert, limit);
     }
 
-    public synchronized void conversion(JsonNode match) {
-        push(conversions, match, limit);
+    /**
+     * A {@code click-purchases} record. The lists are ordered by where a record stands in the topic, not by when this
+     * instance read it: instances read the partitions interleaved differently, and must all give the same answer.
+     */
+    public synchronized void conversion(JsonNode match, Position position) {
+        keepNewest(conversions, position, match, limit);
     }
 
-    public synchronized void enrichedClick(String user, JsonNode click) {
-        push(clicksByUser.computeIfAbsent(user, u -> new ArrayDeque<>()), click, Math.min(limit, CLICKS_PER_USER));
+    /** An {@code enriched-clicks} record of {@code user} (see {@link #conversion} for the order). */
+    public synchronized void enrichedClick(String user, JsonNode click, Position position) {
+        keepNewest(clicksByUser.computeIfAbsent(user, u -> new TreeMap<>()), position, click,
+            Math.min(limit, CLICKS_PER_USER));
     }
 
     /** Temperature alerts (and fraud alerts, unless {@code temperatureOnly}), newest first. */
@@ -89,6 +98,9 @@ public class RecentEvents {
 
     /** Temperature alerts RAISED and not yet CLEARED, newest first. */
     public List<?> openAlerts(int max) {
+        if (alertStates.away()) {
+            return ownOpenAlerts(max);
+        }
         try {
             return alertStates.openAlerts(max);
         } catch (RuntimeException redisAway) {
@@ -105,6 +117,9 @@ public class RecentEvents {
 
     /** {@code RAISED} or {@code NORMAL}. */
     public String alertState(String deviceId) {
+        if (alertStates.away()) {
+            return ownAlertState(deviceId);
+        }
         try {
             return alertStates.alertState(deviceId);
         } catch (RuntimeException redisAway) {
@@ -118,12 +133,41 @@ public class RecentEvents {
     }
 
     public synchronized List<JsonNode> conversions(int max) {
-        return newest(conversions, max, x -> true);
+        return newest(conversions, max);
     }
 
     public synchronized List<JsonNode> enrichedClicks(String user, int max) {
-        Deque<JsonNode> clicks = clicksByUser.get(user);
-        return clicks == null ? List.of() : newest(clicks, max, x -> true);
+        NavigableMap<Position, JsonNode> clicks = clicksByUser.get(user);
+        return clicks == null ? List.of() : newest(clicks, max);
+    }
+
+    /**
+     * Where a record stands in its topic, newest first: by record timestamp, then partition and offset (which only
+     * break ties, the same way everywhere).
+     */
+    public record Position(long timestamp, int partition, long offset) implements Comparable<Position> {
+        private static final Comparator<Position> NEWEST_FIRST = Comparator.comparingLong(Position::timestamp)
+            .thenComparingInt(Position::partition).thenComparingLong(Position::offset).reversed();
+
+        @Override
+        public int compareTo(Position other) {
+            return NEWEST_FIRST.compare(this, other);
+        }
+    }
+
+    private static void keepNewest(NavigableMap<Position, JsonNode> items, Position position, JsonNode item, int max) {
+        items.put(position, item);
+        while (items.size() > max) {
+            items.pollLastEntry();
+        }
+    }
+
+    private static List<JsonNode> newest(NavigableMap<Position, JsonNode> items, int max) {
+        List<JsonNode> out = new ArrayList<>(Math.min(max, items.size()));
+        for (Iterator<JsonNode> it = items.values().iterator(); it.hasNext() && out.size() < max; ) {
+            out.add(it.next());
+        }
+        return out;
     }
 
     private static void push(Deque<JsonNode> deque, JsonNode item, int max) {
@@ -133,16 +177,6 @@ public class RecentEvents {
         }
     }
 
-    private static List<JsonNode> newest(Deque<JsonNode> deque, int max, Predicate<JsonNode> filter) {
-        List<JsonNode> out = new ArrayList<>(Math.min(max, deque.size()));
-        for (Iterator<JsonNode> it = deque.iterator(); it.hasNext() && out.size() < max; ) {
-            JsonNode item = it.next();
-            if (filter.test(item)) {
-                out.add(item);
-            }
-        }
-        return out;
-    }
 
     private static double timestamp(JsonNode item) {
         JsonNode ts = item.get("timestamp");

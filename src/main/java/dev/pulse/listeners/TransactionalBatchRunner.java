@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.context.event.ShutdownEvent;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -34,6 +36,8 @@ import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
 
 /**
@@ -74,7 +78,7 @@ import java.util.concurrent.Future;
  * registry: it keeps one producer per client id, whatever the transactional id asked for.
  */
 @Singleton
-public class TransactionalBatchRunner {
+public class TransactionalBatchRunner implements ApplicationEventListener<ShutdownEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalBatchRunner.class);
 
@@ -102,6 +106,8 @@ public class TransactionalBatchRunner {
 
     private final MeterRegistry meters;
     private final PulseMetrics metrics;
+    /** Counted down when the application stops: from then on nothing is committed and no failure is retried. */
+    private final CountDownLatch stopping = new CountDownLatch(1);
 
     /**
      * @param meters where {@code pulse_listener_*} metrics go (records, outputs, dead letters, retries, batch time)
@@ -132,6 +138,9 @@ public class TransactionalBatchRunner {
     public void run(String listener, Consumer<?, ?> consumer, ConsumerRecords<byte[], byte[]> records,
                     BatchProcessor processor) {
         if (records.isEmpty()) {
+            return;
+        }
+        if (stopped(consumer)) {
             return;
         }
         health.processing(listener);
@@ -264,10 +273,31 @@ public class TransactionalBatchRunner {
             listener, partition, uncommitted.size() - 1, delay.toMillis(), error.toString(),
             LOG.isDebugEnabled() ? error : null);
         try {
-            Thread.sleep(delay.toMillis());
+            if (stopping.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
+                stopped(consumer);
+            }
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The application is stopping (SIGTERM): the beans a batch needs (Redis) are closing, so a failed batch would be
+     * retried until the process is killed, and the task would hold its partitions until its session times out. The
+     * listener's consumer is woken instead, so its poll loop ends and it leaves the group; what it did not commit is
+     * the partitions' next owner's, from the committed offsets.
+     */
+    @Override
+    public void onApplicationEvent(ShutdownEvent event) {
+        stopping.countDown();
+    }
+
+    private boolean stopped(Consumer<?, ?> consumer) {
+        if (stopping.getCount() > 0) {
+            return false;
+        }
+        consumer.wakeup();
+        return true;
     }
 
     /**

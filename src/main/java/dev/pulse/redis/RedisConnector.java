@@ -18,6 +18,11 @@ import java.util.function.Supplier;
  * as Redis lets it. Until then every use fails at once with a {@link RedisConnectionException}, which the callers
  * treat as Redis being away; a new attempt is made at most once a second, by one caller at a time. Once open,
  * Lettuce reconnects the connection by itself.
+ *
+ * <p>It also remembers whether Redis answered its users' last command ({@link #answered}, {@link #failed}), so that a
+ * read that can do without Redis ({@link #skip}) does not wait for it: while Redis is away but the connection is not
+ * yet seen closed (a Redis that hangs, a network that drops packets), every command would wait out its timeout,
+ * and a dashboard read that another instance forwarded would wait as long again on top of the forwarder's wait.
  */
 @Singleton
 public class RedisConnector implements Supplier<StatefulRedisConnection<String, String>> {
@@ -30,6 +35,8 @@ public class RedisConnector implements Supplier<StatefulRedisConnection<String, 
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile long nextAttempt = System.nanoTime();
     private volatile RuntimeException lastFailure;
+    private volatile boolean away;
+    private volatile long nextTry = System.nanoTime();
 
     @Inject
     public RedisConnector(BeanProvider<StatefulRedisConnection<String, String>> connections) {
@@ -74,6 +81,33 @@ public class RedisConnector implements Supplier<StatefulRedisConnection<String, 
         } finally {
             connecting.unlock();
         }
+    }
+
+    /**
+     * Whether a caller that can do without Redis should not try it now: a command failed less than a second ago. After
+     * that second one caller tries (the answer to it is {@code false}), and the others skip for another second.
+     */
+    public boolean skip() {
+        if (!away) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - nextTry < 0) {
+            return true;
+        }
+        nextTry = now + RETRY_NANOS;
+        return false;
+    }
+
+    /** A user's command got its answer: Redis is there. */
+    public void answered() {
+        away = false;
+    }
+
+    /** A user's command failed or timed out: callers that can do without Redis skip it for a second. */
+    public void failed() {
+        nextTry = System.nanoTime() + RETRY_NANOS;
+        away = true;
     }
 
     /**

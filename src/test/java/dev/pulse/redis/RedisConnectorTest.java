@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.awaitility.Awaitility.await;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,5 +44,21 @@ class RedisConnectorTest {
             return attempts.get() > 1;
         });
         assertEquals(2, attempts.get());
+    }
+
+    @Test
+    void afterAFailedCommandReadsSkipRedisForASecondThenOneOfThemTriesAgain() {
+        RedisConnector connector = RedisConnector.of(null);
+        assertFalse(connector.skip(), "Redis is tried while it answers");
+        connector.failed();
+        for (int i = 0; i < 5; i++) {
+            assertTrue(connector.skip(), "no read waits on Redis right after a command failed");
+        }
+        // A second later one read tries, and the others still skip while it finds out.
+        await().between(Duration.ofMillis(800), Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50))
+            .until(() -> !connector.skip());
+        assertTrue(connector.skip());
+        connector.answered();
+        assertFalse(connector.skip(), "Redis is tried again as soon as it answered");
     }
 }

@@ -31,6 +31,11 @@ public class AlertStateService {
         this.json = json;
     }
 
+    /** Whether the state store failed just before: a reader with another source should not wait for it now. */
+    public boolean away() {
+        return store.away();
+    }
+
     /** @return {@code RAISED} while the device's alert is open, else {@code NORMAL} */
     public String alertState(String deviceId) {
         String key = TemperatureAlertService.stateKey(deviceId);
