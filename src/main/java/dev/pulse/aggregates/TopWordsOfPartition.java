@@ -17,4 +17,9 @@ public record TopWordsOfPartition(int partition, List<WordCount> words) {
 
     /** The longest list a partition publishes: the largest {@code top} a read may ask for. */
     public static final int LIMIT = 1000;
+
+    /** An empty list is left out of the JSON (the serializer's default inclusion), so it reads back as absent. */
+    public TopWordsOfPartition {
+        words = words == null ? List.of() : List.copyOf(words);
+    }
 }

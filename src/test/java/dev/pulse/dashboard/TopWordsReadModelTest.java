@@ -79,6 +79,15 @@ class TopWordsReadModelTest {
             JSON.readValue(model.answer(2), Map.class).get("items"), "a new snapshot: no answer of the old one");
     }
 
+    @Test
+    void aPartitionWithoutWordsReadsBackAsAnEmptyList() throws Exception {
+        byte[] published = JSON.writeValueAsBytes(new TopWordsOfPartition(2, List.of()));
+
+        TopWordsOfPartition read = JSON.readValue(published, TopWordsOfPartition.class);
+
+        assertEquals(new TopWordsOfPartition(2, List.of()), read);
+    }
+
     private static WordCount w(String word, long count) {
         return new WordCount(word, count);
     }
