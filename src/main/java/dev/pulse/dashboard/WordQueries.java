@@ -20,9 +20,11 @@ import static dev.pulse.dashboard.Answers.top;
 public class WordQueries {
 
     private final StoreReads reads;
+    private final TopWordsReadModel topWords;
 
-    WordQueries(StoreReads reads) {
+    WordQueries(StoreReads reads, TopWordsReadModel topWords) {
         this.reads = reads;
+        this.topWords = topWords;
     }
 
     /** {@code {"word", "count"}}, 0 for an unseen word. */
@@ -34,8 +36,15 @@ public class WordQueries {
             });
     }
 
-    /** {@code items}: the {@code top} most frequent words, ties by word. */
+    /**
+     * {@code items}: the {@code top} most frequent words, ties by word: the ready answer of {@link TopWordsReadModel}.
+     * Until that has read every partition's list, and for a question another instance forwarded (an instance of an
+     * older version asking for this one's part during a rolling update), from the stores as before.
+     */
     public String topWords(int top, String path, boolean forwarded) {
+        if (!forwarded && topWords.ready()) {
+            return topWords.answer(top);
+        }
         return reads.scanRead("words", CacheGroups.WORDS, Integer.toString(top), AggregateStores.WORD_COUNTS, path,
             forwarded, () -> {
                 List<Map<String, Object>> items = new ArrayList<>();

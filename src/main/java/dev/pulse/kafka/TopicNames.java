@@ -15,9 +15,13 @@ public class TopicNames {
 
     /**
      * @param defaultName one of the {@link Topics} constants
-     * @return {@code pulse.topics.<defaultName>} when set, else the default name
+     * @return {@code pulse.topics.<defaultName>} when set, else the default name; for a topic named after another
+     *         ({@link Topics#NAMED_AFTER}), that one's name plus the suffix
      */
     public String resolve(String defaultName) {
-        return environment.getProperty("pulse.topics." + defaultName, String.class).orElse(defaultName);
+        return environment.getProperty("pulse.topics." + defaultName, String.class).orElseGet(() -> {
+            String owner = Topics.NAMED_AFTER.get(defaultName);
+            return owner == null ? defaultName : resolve(owner) + defaultName.substring(owner.length());
+        });
     }
 }

@@ -1,6 +1,7 @@
 package dev.pulse.kafka;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The topic names of the wire contract ({@code shared/CONTRACT.md}), defined once.
@@ -43,6 +44,11 @@ public final class Topics {
     // Pulse's own.
     /** Which dead letters have been replayed, keyed by their coordinates; written only with the replays themselves. */
     public static final String DEAD_LETTER_REPLAYS = "dead-letter-replays";
+    /**
+     * Each partition's top words of {@code word-totals}, keyed by the partition; compacted. What the dashboard's top
+     * words merge. Named after {@code word-totals} ({@link #NAMED_AFTER}).
+     */
+    public static final String WORD_TOTALS_TOP = "word-totals-top";
 
     private static final String PREFIX = "${pulse.topics.";
 
@@ -84,7 +90,14 @@ public final class Topics {
         DEVICE_AVERAGES, TEMPERATURE_ALERTS, FRAUD_ALERTS, DEAD_LETTER_QUEUE);
 
     /** Topics that are not in the contract: Pulse's own bookkeeping. */
-    public static final List<String> INTERNAL = List.of(DEAD_LETTER_REPLAYS);
+    public static final List<String> INTERNAL = List.of(DEAD_LETTER_REPLAYS, WORD_TOTALS_TOP);
+
+    /**
+     * Internal topics that belong to a contract topic: unless set on their own, they are named as that one is, plus
+     * their suffix ({@code word-totals-v2} → {@code word-totals-v2-top}), so that two installations that keep their
+     * outputs apart keep these apart too.
+     */
+    public static final Map<String, String> NAMED_AFTER = Map.of(WORD_TOTALS_TOP, WORD_TOTALS);
 
     private Topics() {
     }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -56,6 +57,7 @@ final class TopologyDriver implements AutoCloseable {
     /** Pulse's metrics of the topology ({@code PulseMetrics}). */
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final Map<String, TestInputTopic<String, byte[]>> inputs = new HashMap<>();
+    private final Map<String, TestOutputTopic<String, byte[]>> byteOutputs = new HashMap<>();
     private final Map<String, TestOutputTopic<String, String>> outputs = new HashMap<>();
 
     TopologyDriver(Part part) {
@@ -112,6 +114,12 @@ final class TopologyDriver implements AutoCloseable {
 
     List<TestRecord<String, String>> readRecords(String topic) {
         return output(topic).readRecordsToList();
+    }
+
+    /** The records of a topic whose values are not text (a versioned format); read a topic one way only. */
+    List<KeyValue<String, byte[]>> readBytes(String topic) {
+        return byteOutputs.computeIfAbsent(topic,
+            t -> driver.createOutputTopic(t, new StringDeserializer(), new ByteArrayDeserializer())).readKeyValuesToList();
     }
 
     private TestOutputTopic<String, String> output(String topic) {

@@ -4,6 +4,7 @@ import dev.pulse.kafka.Topics;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 
 import static dev.pulse.aggregates.TopologyDriver.T0;
@@ -24,5 +25,52 @@ class WordTotalsTest {
             assertEquals(List.of(KeyValue.pair("apple", "1"), KeyValue.pair("apple", "2"), KeyValue.pair("banana", "1"),
                 KeyValue.pair("apple", "3"), KeyValue.pair("naïve", "1")), totals);
         }
+    }
+
+    @Test
+    void publishesThePartitionsTopWordsOncePerCommitIntervalWhenTheyChanged() throws Exception {
+        try (TopologyDriver topology = new TopologyDriver((builder, properties, inputs) -> WordTotals.build(builder, inputs))) {
+            topology.send(Topics.WORD_COUNTS, null, "pear apple pear fig apple zebra", T0);
+            assertEquals(List.of(), topology.readBytes(Topics.WORD_TOTALS_TOP), "nothing before the first punctuation");
+
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            List<KeyValue<String, byte[]>> first = topology.readBytes(Topics.WORD_TOTALS_TOP);
+            assertEquals(1, first.size(), first::toString);
+            assertEquals("0", first.get(0).key, "keyed by the partition");
+            assertEquals(new TopWordsOfPartition(0, List.of(new WordCount("apple", 2), new WordCount("pear", 2),
+                new WordCount("fig", 1), new WordCount("zebra", 1))), parse(first.get(0).value), "ties by word");
+
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            assertEquals(List.of(), topology.readBytes(Topics.WORD_TOTALS_TOP), "unchanged: not published again");
+
+            topology.send(Topics.WORD_COUNTS, null, "zebra zebra", T0);
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            List<KeyValue<String, byte[]>> next = topology.readBytes(Topics.WORD_TOTALS_TOP);
+            assertEquals(1, next.size(), "two changes, one list: " + next);
+            assertEquals(List.of(new WordCount("zebra", 3), new WordCount("apple", 2), new WordCount("pear", 2),
+                new WordCount("fig", 1)), parse(next.get(0).value).words());
+        }
+    }
+
+    @Test
+    void keepsTheTopThousandWordsOfThePartition() throws Exception {
+        try (TopologyDriver topology = new TopologyDriver((builder, properties, inputs) -> WordTotals.build(builder, inputs))) {
+            StringBuilder line = new StringBuilder("w0000");
+            for (int w = 0; w < TopWordsOfPartition.LIMIT + 5; w++) {
+                line.append(String.format(" w%04d", w));
+            }
+            topology.send(Topics.WORD_COUNTS, null, line.toString(), T0);
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+
+            List<WordCount> words = parse(topology.readBytes(Topics.WORD_TOTALS_TOP).get(0).value).words();
+            assertEquals(TopWordsOfPartition.LIMIT, words.size());
+            assertEquals(new WordCount("w0000", 2), words.get(0));
+            assertEquals(new WordCount("w0001", 1), words.get(1));
+            assertEquals(new WordCount("w0999", 1), words.get(TopWordsOfPartition.LIMIT - 1), "w1000 and on left out");
+        }
+    }
+
+    private static TopWordsOfPartition parse(byte[] published) {
+        return TopWordsOfPartition.serde(TopologyDriver.JSON).deserializer().deserialize(Topics.WORD_TOTALS_TOP, published);
     }
 }

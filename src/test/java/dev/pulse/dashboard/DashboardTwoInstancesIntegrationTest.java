@@ -97,11 +97,48 @@ class DashboardTwoInstancesIntegrationTest {
                     assertEquals(word.getValue(), ((Number) answer.get("count")).intValue(), word.getKey());
                 });
             }
-            Map<?, ?> top = json.readValue(client.toBlocking().retrieve("/api/words?top=1000"), Map.class);
-            List<?> items = (List<?>) top.get("items");
-            for (String word : expected.keySet()) {
-                assertTrue(items.toString().contains(word), word + " listed by both instances");
-            }
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertEquals(ranked(30),
+                json.readValue(client.toBlocking().retrieve("/api/words?top=1000"), Map.class).get("items"),
+                "every word of both instances, larger count first, ties by word"));
         }
+    }
+
+    @Test
+    void eachInstanceAnswersTheTopWordsFromItsReadModelExactlyWhenTheCutFallsInATieAcrossBothInstances() throws Exception {
+        JsonMapper json = instances.get(0).getBean(JsonMapper.class);
+        KafkaStreams first = instances.get(0).getBean(KafkaStreams.class);
+        int secondPort = instances.get(1).getBean(EmbeddedServer.class).getPort();
+        List<Map<String, Object>> top15 = ranked(15); // ten words counted 3, then five of the ten counted 2
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() ->
+            instances.stream().allMatch(c -> c.getBean(KafkaStreams.class).state() == KafkaStreams.State.RUNNING)
+                && top15.stream().map(item -> holderPort(first, (String) item.get("word"))).distinct().count() == 2);
+
+        for (int i = 0; i < 2; i++) {
+            int instance = i;
+            HttpClient client = clients.get(i);
+            TopWordsReadModel model = instances.get(i).getBean(TopWordsReadModel.class);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                assertTrue(model.ready(), "the read model has read every partition's list");
+                Map<?, ?> top = json.readValue(client.toBlocking().retrieve("/api/words?top=15"), Map.class);
+                assertEquals(top15, top.get("items"), "instance " + instance);
+                assertEquals("state", top.get("source"));
+                assertTrue(((Number) top.get("as_of")).longValue() > 0);
+            });
+        }
+        assertTrue(top15.stream().anyMatch(item -> holderPort(first, (String) item.get("word")) == secondPort),
+            "the answer spans words held by the second instance");
+    }
+
+    /** The first {@code n} expected words in the contract's order: larger count first, ties by word. */
+    private List<Map<String, Object>> ranked(int n) {
+        return expected.entrySet().stream()
+            .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+            .limit(n)
+            .map(e -> Map.<String, Object>of("word", e.getKey(), "count", e.getValue()))
+            .toList();
+    }
+
+    private static int holderPort(KafkaStreams streams, String word) {
+        return streams.queryMetadataForKey(AggregateStores.WORD_COUNTS, word, Serdes.String().serializer()).activeHost().port();
     }
 }

@@ -1,0 +1,125 @@
+package dev.pulse.dashboard;
+
+import dev.pulse.aggregates.TopWordsOfPartition;
+import dev.pulse.aggregates.WordCount;
+import io.micronaut.json.JsonMapper;
+import jakarta.inject.Singleton;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The top words of all partitions, ready to be served: {@code GET /api/words?top=N} is a lookup, never a scan.
+ *
+ * <p>The writer ({@link TopWordsReader}, one thread) hands it each partition's latest list from {@code word-totals-top}
+ * and, once per poll that brought any, {@link #publish}es the merge of all partitions' lists: the top
+ * {@link TopWordsOfPartition#LIMIT} words of all words, exact because every word lives in one partition (a word in the global top N is in
+ * its partition's top N). Readers take the published snapshot, whose answers are serialized once per {@code top} and
+ * snapshot (the near cache; a new snapshot starts an empty one, so no answer outlives the state it shows).
+ *
+ * <p>Until the reader has read the topic to the end it had at start-up, {@link #ready()} is false and reads go the
+ * old way (stores, peers, Redis).
+ */
+@Singleton
+public class TopWordsReadModel {
+
+    /** Answers for {@code top} up to this are kept per snapshot; larger ones are rare and serialized per read. */
+    private static final int CACHED_TOPS = 100;
+
+    private final JsonMapper jsonMapper;
+    private final Map<Integer, List<WordCount>> partitions = new HashMap<>(); // the writer's thread only
+    private volatile Snapshot snapshot = new Snapshot(List.of());
+    private volatile boolean ready;
+    private volatile long asOf;
+
+    public TopWordsReadModel(JsonMapper jsonMapper) {
+        this.jsonMapper = jsonMapper;
+    }
+
+    /** Takes a partition's latest list (writer's thread); seen by readers at the next {@link #publish}. */
+    void apply(TopWordsOfPartition partition) {
+        partitions.put(partition.partition(), List.copyOf(partition.words()));
+    }
+
+    /** Merges the partitions' lists into the snapshot readers see (writer's thread). */
+    void publish() {
+        snapshot = new Snapshot(merge(partitions.values(), TopWordsOfPartition.LIMIT));
+    }
+
+    /**
+     * Marks the state as complete and current at {@code now} (writer's thread, after a poll that found the reader at
+     * the topic's end).
+     */
+    void current(long now) {
+        asOf = now;
+        ready = true;
+    }
+
+    /** Whether the lists of every partition that had one when the reader started have been read. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /**
+     * {@code {"items": [{"word", "count"}…], "as_of", "source": "state"}}: the {@code top} most frequent words,
+     * ties by word; {@code as_of} is when the reader last found itself at the end of the topic.
+     */
+    public String answer(int top) {
+        Snapshot current = snapshot;
+        String items = top <= CACHED_TOPS ? current.items.computeIfAbsent(top, current::itemsJson) : current.itemsJson(top);
+        return "{\"items\":" + items + ",\"as_of\":" + asOf + ",\"source\":\"state\"}";
+    }
+
+    /** The first {@code limit} words of sorted lists merged, in {@link WordCount#TOP_ORDER}. */
+    static List<WordCount> merge(Iterable<List<WordCount>> lists, int limit) {
+        PriorityQueue<Cursor> heads = new PriorityQueue<>((a, b) -> WordCount.TOP_ORDER.compare(a.head(), b.head()));
+        for (List<WordCount> list : lists) {
+            if (!list.isEmpty()) {
+                heads.add(new Cursor(list, 0));
+            }
+        }
+        List<WordCount> merged = new ArrayList<>(limit);
+        while (merged.size() < limit && !heads.isEmpty()) {
+            Cursor first = heads.poll();
+            merged.add(first.head());
+            if (first.index + 1 < first.list.size()) {
+                heads.add(new Cursor(first.list, first.index + 1));
+            }
+        }
+        return merged;
+    }
+
+    private record Cursor(List<WordCount> list, int index) {
+        WordCount head() {
+            return list.get(index);
+        }
+    }
+
+    private final class Snapshot {
+
+        private final List<WordCount> top;
+        private final Map<Integer, String> items = new ConcurrentHashMap<>();
+
+        Snapshot(List<WordCount> top) {
+            this.top = top;
+        }
+
+        String itemsJson(int n) {
+            List<Map<String, Object>> list = new ArrayList<>(Math.min(n, top.size()));
+            for (WordCount word : top.subList(0, Math.min(n, top.size()))) {
+                list.add(Answers.ordered("word", word.word(), "count", word.count()));
+            }
+            try {
+                return jsonMapper.writeValueAsString(list);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
