@@ -8,6 +8,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ final class PartitionTopWords implements Processor<String, Long, String, TopWord
 
     private final TopWords top = new TopWords(TopWordsOfPartition.LIMIT);
     private ProcessorContext<String, TopWordsOfPartition> context;
-    private ReadOnlyKeyValueStore<String, Long> counts;
+    /** The DSL count's store, which the Processor API sees as timestamped: each count with its record time. */
+    private ReadOnlyKeyValueStore<String, ValueAndTimestamp<Long>> counts;
     private boolean changed;
 
     @Override
@@ -57,10 +59,10 @@ final class PartitionTopWords implements Processor<String, Long, String, TopWord
 
     private void rebuild() {
         List<WordCount> all = new ArrayList<>();
-        try (KeyValueIterator<String, Long> it = counts.all()) {
+        try (KeyValueIterator<String, ValueAndTimestamp<Long>> it = counts.all()) {
             while (it.hasNext()) {
-                KeyValue<String, Long> kv = it.next();
-                all.add(new WordCount(kv.key, kv.value));
+                KeyValue<String, ValueAndTimestamp<Long>> kv = it.next();
+                all.add(new WordCount(kv.key, kv.value.value()));
             }
         }
         top.rebuild(all);

@@ -3,7 +3,6 @@ package dev.pulse.aggregates;
 import dev.pulse.kafka.Topics;
 import io.micrometer.core.instrument.Counter;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.junit.jupiter.api.Test;
@@ -11,11 +10,8 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
-import java.util.stream.Stream;
 
 import static dev.pulse.aggregates.TopologyDriver.T0;
 import static dev.pulse.aggregates.TopologyDriver.MINUTE;
@@ -128,16 +124,16 @@ class CategoryAggregatesTest {
         Path first = Files.createTempDirectory("category-windows-state");
         Path copy = Files.createTempDirectory("category-windows-restarted");
         try (TopologyDriver topology = new TopologyDriver(AggregatesProperties.defaults(), CategoryAggregates::build,
-            stateDir(first))) {
+            TopologyDriver.stateDir(first))) {
             sendTutorialRecords(topology);
             topology.driver.advanceWallClockTime(Duration.ofMinutes(2));
             assertEquals(TUTORIAL_WINDOWS, topology.read(Topics.WINDOWED_AGGREGATES));
             // The driver deletes its state when it closes: keep what a stopped instance leaves on disk.
-            copyTree(first, copy);
+            TopologyDriver.copyTree(first, copy);
         }
 
         try (TopologyDriver restarted = new TopologyDriver(AggregatesProperties.defaults(), CategoryAggregates::build,
-            stateDir(copy))) {
+            TopologyDriver.stateDir(copy))) {
             assertEquals(5, restarted.driver.<String, Stats>getTimestampedWindowStore(AggregateStores.CATEGORY_WINDOWS)
                 .fetch("A", T0).value().count(), "the restarted task has its state");
             restarted.driver.advanceWallClockTime(Duration.ofMinutes(5));
@@ -158,7 +154,7 @@ class CategoryAggregatesTest {
         Path first = Files.createTempDirectory("category-windows-dsl-state");
         Path copy = Files.createTempDirectory("category-windows-upgraded");
         try (TopologyDriver topology = new TopologyDriver(AggregatesProperties.defaults(), CategoryAggregates::build,
-            stateDir(first))) {
+            TopologyDriver.stateDir(first))) {
             // Stream time T0 + 75 s: the first window closed (written), the second open.
             for (long second : new long[] {5, 20, 65, 75}) {
                 topology.send(Topics.INPUT_TOPIC, null, record((int) second, T0S + second, 1, "A"), T0);
@@ -171,11 +167,11 @@ class CategoryAggregatesTest {
             topology.driver.<String, Long>getKeyValueStore(AggregateStores.CATEGORY_WINDOWS_EMITTED).delete("A");
             // Any record makes the driver commit, which flushes the stores to disk; this one is only dropped.
             topology.send(Topics.INPUT_TOPIC, null, "not a record", T0);
-            copyTree(first, copy);
+            TopologyDriver.copyTree(first, copy);
         }
 
         try (TopologyDriver upgraded = new TopologyDriver(AggregatesProperties.defaults(), CategoryAggregates::build,
-            stateDir(copy))) {
+            TopologyDriver.stateDir(copy))) {
             assertEquals(T0 + 60 * SECOND, upgraded.driver.<String, Long>getKeyValueStore(
                 AggregateStores.CATEGORY_WINDOWS_EMITTED).get("A"), "the written window counts as written");
             upgraded.driver.advanceWallClockTime(Duration.ofMinutes(5));
@@ -209,24 +205,5 @@ class CategoryAggregatesTest {
             .filter(e -> e.getKey().name().equals("dropped-records-total"))
             .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
             .sum();
-    }
-
-    private static Properties stateDir(Path dir) {
-        Properties config = new Properties();
-        config.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
-        return config;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path path : paths.toList()) {
-                Path target = to.resolve(from.relativize(path).toString());
-                if (Files.isDirectory(path)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(path, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }

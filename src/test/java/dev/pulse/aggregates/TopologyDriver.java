@@ -24,9 +24,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
@@ -84,6 +86,27 @@ final class TopologyDriver implements AutoCloseable {
         config.put(StreamsConfig.STATE_DIR_CONFIG, tempDir().toString());
         config.putAll(extraConfig);
         driver = new TopologyTestDriver(builder.build(), config, Instant.ofEpochMilli(T0));
+    }
+
+    /** Streams settings that put the driver's state in {@code dir}. */
+    static Properties stateDir(Path dir) {
+        Properties config = new Properties();
+        config.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+        return config;
+    }
+
+    /** A copy of a driver's state directory: the driver deletes its own when it closes, a stopped instance does not. */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     private static Path tempDir() {

@@ -4,6 +4,8 @@ import dev.pulse.kafka.Topics;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -67,6 +69,30 @@ class WordTotalsTest {
             assertEquals(new WordCount("w0000", 2), words.get(0));
             assertEquals(new WordCount("w0001", 1), words.get(1));
             assertEquals(new WordCount("w0999", 1), words.get(TopWordsOfPartition.LIMIT - 1), "w1000 and on left out");
+        }
+    }
+
+    @Test
+    void aRestartedTaskRepublishesItsPartitionsTopWordsFromItsStore() throws Exception {
+        Path first = Files.createTempDirectory("word-totals-state");
+        Path copy = Files.createTempDirectory("word-totals-restarted");
+        TopologyDriver.Part words = (builder, properties, inputs) -> WordTotals.build(builder, inputs);
+        try (TopologyDriver topology = new TopologyDriver(AggregatesProperties.defaults(), words,
+            TopologyDriver.stateDir(first))) {
+            topology.send(Topics.WORD_COUNTS, null, "fig apple fig", T0);
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            assertEquals(1, topology.readBytes(Topics.WORD_TOTALS_TOP).size());
+            TopologyDriver.copyTree(first, copy);
+        }
+
+        // The counts are in the store before the processor starts: it rebuilds its list from them.
+        try (TopologyDriver restarted = new TopologyDriver(AggregatesProperties.defaults(), words,
+            TopologyDriver.stateDir(copy))) {
+            restarted.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            List<KeyValue<String, byte[]>> republished = restarted.readBytes(Topics.WORD_TOTALS_TOP);
+            assertEquals(1, republished.size(), republished::toString);
+            assertEquals(List.of(new WordCount("fig", 2), new WordCount("apple", 1)),
+                parse(republished.get(0).value).words());
         }
     }
 
