@@ -47,6 +47,9 @@ public final class LocalStack {
         properties.put("pulse.api.auth-disabled", "true");
         // One instance on this machine: it advertises localhost rather than whatever address the machine has now.
         properties.put("pulse.cluster.advertised-host", System.getenv().getOrDefault("PULSE_ADVERTISED_HOST", "localhost"));
+        // No other instance to hold a standby copy of the stores: without this, every rebalance logs a warning per task.
+        properties.put("kafka.streams.default.num.standby.replicas",
+            System.getenv().getOrDefault("PULSE_STREAMS_STANDBY_REPLICAS", "0"));
 
         ApplicationContext context;
         try {
