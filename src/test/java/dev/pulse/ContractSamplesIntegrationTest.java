@@ -129,21 +129,29 @@ class ContractSamplesIntegrationTest implements RealServers {
 
     private List<Received> await(String topic, int count) {
         List<Received> read = kafka.read(topic(topic), count, WAIT);
-        assertTrue(read.size() >= count, () -> topic + ": " + read.size() + " of " + count + "; " + streamsState());
+        assertTrue(read.size() >= count, () -> topic + ": " + read.size() + " of " + count + "; "
+            + kafka.describeOffsets(topic(topic)) + "; " + streamsState());
         return read;
     }
 
     private boolean await(String topic, java.util.function.Predicate<Received> wanted) {
         boolean found = kafka.readUntil(topic(topic), r -> r.stream().anyMatch(wanted), WAIT).stream().anyMatch(wanted);
         if (!found) {
-            System.err.println("not found on " + topic + "; " + streamsState());
+            System.err.println("not found on " + topic + "; " + kafka.describeOffsets(topic(topic)) + "; " + streamsState());
         }
         return found;
     }
 
-    /** What the Streams application was doing, for a failure message. */
+    /** What the Streams application was doing, for a failure message: its threads' tasks and where they are. */
     private String streamsState() {
-        return "streams " + streams.state() + ", threads " + streams.metadataForLocalThreads();
+        StringBuilder stacks = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, frames) -> {
+            if (thread.getName().contains("StreamThread")) {
+                stacks.append("\n").append(thread.getName()).append(' ').append(thread.getState());
+                java.util.Arrays.stream(frames).limit(25).forEach(frame -> stacks.append("\n    at ").append(frame));
+            }
+        });
+        return "streams " + streams.state() + ", threads " + streams.metadataForLocalThreads() + stacks;
     }
 
     private Map<?, ?> value(Received record) throws Exception {

@@ -141,6 +141,37 @@ public final class KafkaTestClient implements AutoCloseable {
     }
 
     /**
+     * Where each partition of {@code topic} stands, for a failure message: its leader, first offset, last stable
+     * offset (what a {@code read_committed} reader can reach) and high watermark. A last stable offset behind the
+     * high watermark names an open transaction; no leader, a broker that cannot serve the partition.
+     */
+    public String describeOffsets(String topic) {
+        try {
+            Map<TopicPartition, String> leaders = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+            admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+                .forEach(p -> leaders.put(new TopicPartition(topic, p.partition()),
+                    p.leader() == null ? "none" : Integer.toString(p.leader().id())));
+            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            leaders.keySet().forEach(p -> {
+                earliest.put(p, OffsetSpec.earliest());
+                latest.put(p, OffsetSpec.latest());
+            });
+            var first = admin.listOffsets(earliest).all().get(10, TimeUnit.SECONDS);
+            var stable = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS);
+            var high = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+            StringBuilder text = new StringBuilder(topic).append(':');
+            leaders.forEach((p, leader) -> text.append(' ').append(p.partition()).append("[leader ").append(leader)
+                .append(", first ").append(first.get(p).offset()).append(", stable ").append(stable.get(p).offset())
+                .append(", high ").append(high.get(p).offset()).append(']'));
+            return text.toString();
+        } catch (Exception e) {
+            return topic + ": offsets unknown (" + e + ")";
+        }
+    }
+
+    /**
      * Everything committed on {@code topic} now: reads from the beginning to the end offsets a {@code read_committed}
      * reader has (the last stable offset of each partition).
      */
