@@ -26,6 +26,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -36,6 +37,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +55,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * not choose; then one click per user; every {@code enriched-clicks} record must carry its user's name.
  * A profile deleted by a producer that partitions otherwise than the one that wrote it must be gone, and
  * a click sent right after its profile finds it even when the click's event time is older (the
- * tutorials' order). The application runs on the real test broker with topics of its own.
+ * tutorials' order). One case produces with the tutorials' own Python clients (confluent-kafka and kafka-python,
+ * Debian's packages), not an emulation of their partitioners; it is skipped, saying why, where they are missing.
+ * The application runs on the real test broker with topics of its own.
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -63,6 +67,8 @@ class ProfilePartitioningIntegrationTest implements RealServers {
     private static final int PARTITIONS = 3;
     /** The time of the tutorials' sample click, 2021-01-01T00:00:00Z. */
     private static final long TUTORIAL_CLICK_TIME = 1_609_459_200L;
+    /** Debian's own interpreter, the one its python3-confluent-kafka and python3-kafka are for. */
+    private static final java.nio.file.Path PYTHON = java.nio.file.Path.of("/usr/bin/python3");
 
     private final IsolatedTopics topics = new IsolatedTopics();
     private final String profilesTopic = topics.name(Topics.USER_PROFILES);
@@ -162,6 +168,94 @@ class ProfilePartitioningIntegrationTest implements RealServers {
         JsonNode after = awaitEnrichedClicks(List.of(user), 2).get(user).get(1);
         assertEquals("/after", text(after, "page"));
         assertTrue(after.get("user_name").isNull() && after.get("user_age").isNull(), after.toString());
+    }
+
+    @Test
+    void joinsProfilesAndClicksProducedByTheTutorialsOwnPythonClients() throws Exception {
+        // Debian's python3 with its python3-confluent-kafka and python3-kafka (.ci/run installs them); not
+        // the first python3 on the PATH, which may be another installation without them.
+        String missing = pythonClientsMissing();
+        System.out.println(missing == null ? "" : "Skipping the Python clients' case: " + missing);
+        Assumptions.assumeTrue(missing == null, () -> "the tutorials' Python clients are not installed: " + missing);
+
+        // confluent-kafka's default partitioner on users it places off their murmur2 partition, confluent-kafka
+        // to explicit partitions murmur2 would not choose, and kafka-python, which partitions as Java does.
+        List<List<Object>> confluentDefault = new ArrayList<>();
+        List<List<Object>> confluentExplicit = new ArrayList<>();
+        List<List<Object>> kafkaPython = new ArrayList<>();
+        Map<String, String> names = new LinkedHashMap<>();
+        for (int murmur2 = 0; murmur2 < PARTITIONS; murmur2++) {
+            int other = (murmur2 + 1) % PARTITIONS;
+            String byDefault = user("py-confluent", murmur2, other);
+            String explicit = user("py-explicit", murmur2, null);
+            String python = user("py-kafka-python", murmur2, null);
+            confluentDefault.add(profileRecord(byDefault, null, names));
+            confluentExplicit.add(profileRecord(explicit, other, names));
+            kafkaPython.add(profileRecord(python, null, names));
+        }
+        Map<String, Integer> landed = new HashMap<>();
+        landed.putAll(python("confluent", profilesTopic, confluentDefault));
+        landed.putAll(python("confluent", profilesTopic, confluentExplicit));
+        landed.putAll(python("kafka-python", profilesTopic, kafkaPython));
+        List<String> offMurmur2 = landed.entrySet().stream()
+            .filter(e -> e.getValue() != murmur2Partition(e.getKey())).map(Map.Entry::getKey).toList();
+        assertEquals(2 * PARTITIONS, offMurmur2.size(),
+            "confluent-kafka put both its default-partitioned and its explicit profiles off murmur2: " + landed);
+
+        // The clicks as the tutorials send them, right after the profiles: kafka-python, JSON values.
+        long now = Instant.now().getEpochSecond();
+        List<List<Object>> clicks = new ArrayList<>();
+        for (String user : names.keySet()) {
+            clicks.add(Arrays.asList(user, Map.of("user", user, "page", "/home", "timestamp", now), null));
+        }
+        python("kafka-python", clicksTopic, clicks);
+
+        List<String> wrong = new ArrayList<>();
+        awaitEnrichedClicks(List.copyOf(names.keySet()), 1).forEach((user, enriched) -> enriched.forEach(click -> {
+            if (!names.get(user).equals(text(click, "user_name"))) {
+                wrong.add(user + " (profile on " + landed.get(user) + "): user_name " + text(click, "user_name"));
+            }
+        }));
+        assertEquals(List.of(), wrong, "every enriched click carries its user's name");
+    }
+
+    /** Why Debian's python3 cannot run the tutorials' clients, or null when it can. */
+    private static String pythonClientsMissing() throws Exception {
+        if (!Files.isExecutable(PYTHON)) {
+            return PYTHON + " is not there";
+        }
+        Process probe = new ProcessBuilder(PYTHON.toString(), "-c", "import confluent_kafka, kafka")
+            .redirectErrorStream(true).start();
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        return probe.waitFor() == 0 ? null : output;
+    }
+
+    private static List<Object> profileRecord(String user, Integer partition, Map<String, String> names) {
+        String name = "Name of " + user;
+        names.put(user, name);
+        return Arrays.asList(user, Map.of("name", name, "age", 30), partition);
+    }
+
+    /** Sends {@code records} ([key, value, partition or null]) with a tutorial client; where each key landed. */
+    private Map<String, Integer> python(String client, String topic, List<List<Object>> records) throws Exception {
+        java.nio.file.Path script = Files.createTempFile("tutorial_producer", ".py");
+        try (var in = getClass().getResourceAsStream("tutorial_producer.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Process process = new ProcessBuilder(PYTHON.toString(), script.toString(), client,
+            TestServers.kafkaBootstrapServers(), topic).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write(jsonMapper.writeValueAsBytes(records));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), client + " did not finish");
+        assertEquals(0, process.exitValue(), client + " failed: " + output);
+        Files.delete(script);
+        Map<String, Integer> landed = new HashMap<>();
+        jsonMapper.readValue(output, JsonNode.class).entries()
+            .forEach(e -> landed.put(e.getKey(), e.getValue().getIntValue()));
+        assertEquals(records.size(), landed.size(), client + " reported every record: " + output);
+        return landed;
     }
 
     // --- producing --------------------------------------------------------------------------------
