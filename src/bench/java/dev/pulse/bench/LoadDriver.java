@@ -46,9 +46,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>{@code wordcount}: words preloaded on {@code word-counts}; the plain Kafka Streams word count
  *     ({@link PlainWordCount}), then Pulse, each started on it and timed until its output holds exactly the counts the
  *     driver computed.</li>
- * <li>{@code sensors}: readings preloaded on {@code real-time-data}; Pulse started and timed until the temperature
- *     alert listener has committed all of it and {@code device-averages} and {@code temperature-alerts} hold exactly
- *     the expected windows and alerts.</li>
+ * <li>{@code sensors}: readings preloaded on {@code real-time-data}; the plain Kafka Streams sensor path
+ *     ({@link PlainSensorPath}), then Pulse, each timed until it has committed every reading and its device windows
+ *     and temperature alerts hold exactly the ones the driver worked out.</li>
  * <li>{@code latency}: mixed events at the target rate; output latency per output topic ({@link TargetRateLoad}).</li>
  * <li>{@code dashboard}: the same load while closed-loop readers hammer cached dashboard GETs ({@link HttpLoad}).</li>
  * <li>soak ({@code bench.soak=10m}): the load for that long, the heap after a full GC at its start, middle and end.</li>
@@ -90,6 +90,7 @@ public final class LoadDriver {
     private double pulseWords = Double.NaN;
     private double peerWords = Double.NaN;
     private double sensorReadings = Double.NaN;
+    private double peerReadings = Double.NaN;
 
     LoadDriver(BenchSettings settings) {
         this.settings = settings;
@@ -193,6 +194,8 @@ public final class LoadDriver {
             }
         }
         names.add(peerOutput());
+        names.add(peerTopic(Topics.TEMPERATURE_ALERTS));
+        names.add(peerTopic(Topics.DEVICE_AVERAGES));
         names.add(baselineTopic());
         kafka.createTopics(names, compacted, config.partitions());
         log("Run " + runId + ": Kafka " + bootstrap + (settings.bootstrapServers() == null ? " (embedded)" : "")
@@ -387,24 +390,70 @@ public final class LoadDriver {
         out.put("expected_device_windows", windows.size());
         out.put("preload_s", (System.nanoTime() - t0) / 1e9);
 
+        // the peer first, then Pulse, on the same readings
+        String peerId = "bench-plain-sensors-" + runId;
+        List<String> peerArgs = new ArrayList<>(List.of(
+            "application.id=" + peerId,
+            "bootstrap.servers=" + kafka.bootstrap(),
+            "input.topic=" + topic(Topics.REAL_TIME_DATA),
+            "alerts.topic=" + peerTopic(Topics.TEMPERATURE_ALERTS),
+            "averages.topic=" + peerTopic(Topics.DEVICE_AVERAGES),
+            "threshold=" + config.threshold(),
+            "hysteresis=" + config.hysteresis(),
+            "window.ms=" + size,
+            "advance.ms=" + advance,
+            "grace.ms=" + config.graceMs(),
+            "state.dir=" + dir.resolve("plain-sensors-state").toAbsolutePath()));
+        for (String key : List.of("processing.guarantee", "commit.interval.ms", "statestore.cache.max.bytes", "num.stream.threads")) {
+            peerArgs.add(key + "=" + config.streams(key));
+        }
+        log("Plain Kafka Streams sensor path: alerts and device windows");
+        ChildJvm peer = child("plain-sensors", testClasspath, PlainSensorPath.class.getName(), peerArgs);
+        Map<String, Object> peerResult = new LinkedHashMap<>();
+        out.put("plain_streams", peerResult);
+        try {
+            ProgressMeter.Result r = sensorPath("plain Streams sensor path", peerTopic(Topics.DEVICE_AVERAGES),
+                peerTopic(Topics.TEMPERATURE_ALERTS), peerId, model.prefix(), n, windows, alerts, windowsPerReading, peer);
+            peerResult.putAll(r.describe("readings"));
+            peerReadings = r.rate();
+            log("plain Kafka Streams sensor path: " + Report.number(peerReadings) + " readings/s");
+        } finally {
+            peer.stop(Duration.ofSeconds(60));
+        }
+
         startPulse("sensors");
-        String group = alertGroup();
-        String prefix = model.prefix();
-        try (OutputTotals averages = new OutputTotals(kafka.consumerFromStart("bench-averages", List.of(topic(Topics.DEVICE_AVERAGES))),
-                 windows, OutputTotals.Mode.LATEST, (record, sink) -> {
+        Map<String, Object> pulseResult = new LinkedHashMap<>();
+        out.put("pulse", pulseResult);
+        ProgressMeter.Result r = sensorPath("Pulse sensor path", topic(Topics.DEVICE_AVERAGES),
+            topic(Topics.TEMPERATURE_ALERTS), alertGroup(), model.prefix(), n, windows, alerts, windowsPerReading, pulse.jvm());
+        pulseResult.putAll(r.describe("readings"));
+        sensorReadings = r.rate();
+        log("Pulse sensor path: " + Report.number(sensorReadings) + " readings/s");
+        out.put("pulse_to_plain_streams", sensorReadings / peerReadings);
+    }
+
+    /**
+     * Times a sensor path from its launch until its {@code group} has committed every reading and its outputs hold
+     * exactly the expected windows (latest count of each) and alerts (each once), then reads on to the end offsets.
+     */
+    private ProgressMeter.Result sensorPath(String what, String averagesTopic, String alertsTopic, String group,
+                                            String prefix, long n, Map<String, Long> windows, Map<String, Long> alerts,
+                                            long windowsPerReading, ChildJvm process) throws Exception {
+        try (OutputTotals averages = new OutputTotals(kafka.consumerFromStart("bench-averages-" + averagesTopic,
+                 List.of(averagesTopic)), windows, OutputTotals.Mode.LATEST, (record, sink) -> {
                      JsonNode v = json(record.value());
                      sink.accept(v.get("device_id").getStringValue() + "@" + v.get("window_start").getLongValue(),
                          v.get("count").getLongValue());
                  });
-             OutputTotals alertsOut = new OutputTotals(kafka.consumerFromStart("bench-alerts", List.of(topic(Topics.TEMPERATURE_ALERTS))),
-                 alerts, OutputTotals.Mode.COUNT, (record, sink) -> {
+             OutputTotals alertsOut = new OutputTotals(kafka.consumerFromStart("bench-alerts-" + alertsTopic,
+                 List.of(alertsTopic)), alerts, OutputTotals.Mode.COUNT, (record, sink) -> {
                      JsonNode v = json(record.value());
                      if (v.get("device_id").getStringValue().startsWith(prefix)) {
                          sink.accept(v.get("alert_id").getStringValue() + "/" + v.get("state").getStringValue(), 1L);
                      }
                  })) {
             long[] committed = {0};
-            ProgressMeter.Result r = ProgressMeter.measure("sensor path", n, new ProgressMeter.Probe() {
+            ProgressMeter.Result r = ProgressMeter.measure(what, n, new ProgressMeter.Probe() {
                 @Override
                 public long progress() throws Exception {
                     averages.poll(Duration.ofMillis(100));
@@ -420,15 +469,13 @@ public final class LoadDriver {
 
                 @Override
                 public String describe() {
-                    return "alert listener committed " + committed[0] + " of " + n + "; device-averages: "
-                        + averages.describeMismatch(3) + "; alerts: " + alertsOut.describeMismatch(3);
+                    return group + " committed " + committed[0] + " of " + n + "; " + averagesTopic + ": "
+                        + averages.describeMismatch(3) + "; " + alertsTopic + ": " + alertsOut.describeMismatch(3);
                 }
-            }, settings.stallTimeout(), pulse.jvm());
-            confirmNoMore(averages, "device-averages");
-            confirmNoMore(alertsOut, "temperature-alerts");
-            out.putAll(r.describe("readings"));
-            sensorReadings = r.rate();
-            log("Pulse sensor path: " + Report.number(sensorReadings) + " readings/s");
+            }, settings.stallTimeout(), process);
+            confirmNoMore(averages, averagesTopic);
+            confirmNoMore(alertsOut, alertsTopic);
+            return r;
         }
     }
 
@@ -707,6 +754,11 @@ public final class LoadDriver {
         return "plain-word-totals-" + runId;
     }
 
+    /** The plain Streams sensor peer's output in place of {@code contractTopic}. */
+    private String peerTopic(String contractTopic) {
+        return "plain-" + contractTopic + "-" + runId;
+    }
+
     private String baselineTopic() {
         return "broker-baseline-" + runId;
     }
@@ -795,6 +847,7 @@ public final class LoadDriver {
         r.put("wordcount_pulse_records_to_broker_consume", lines / brokerConsume);
         r.put("wordcount_pulse_records_to_broker_produce", lines / brokerProduce);
         r.put("wordcount_plain_streams_records_to_broker_consume", peerWords / settings.wordsPerLine() / brokerConsume);
+        r.put("sensors_pulse_to_plain_streams", sensorReadings / peerReadings);
         r.put("sensors_pulse_to_broker_consume", sensorReadings / brokerConsume);
         r.put("sensors_pulse_to_broker_produce", sensorReadings / brokerProduce);
         return r;
@@ -826,8 +879,10 @@ public final class LoadDriver {
             t.section("Sensor path (" + s.get("readings") + " readings of " + s.get("devices") + " devices preloaded; "
                 + s.get("expected_alerts") + " alerts)");
             t.row("Pulse: alerts + device-averages", Report.number(sensorReadings) + " readings/s",
-                Report.ratio(sensorReadings / brokerConsume) + " broker consume, " + Report.ratio(sensorReadings / brokerProduce)
-                    + " broker produce");
+                Report.ratio(sensorReadings / peerReadings) + " plain Streams; " + Report.ratio(sensorReadings / brokerConsume)
+                    + " broker consume, " + Report.ratio(sensorReadings / brokerProduce) + " broker produce");
+            t.row("plain Kafka Streams peer", Report.number(peerReadings) + " readings/s",
+                Report.ratio(peerReadings / brokerConsume) + " broker consume");
         }
         for (String phase : List.of("latency", "dashboard", "soak")) {
             if (results.get(phase) instanceof Map<?, ?> p && p.containsKey("latency_ms")) {

@@ -79,6 +79,10 @@ final class PulseConfig {
         return BenchSettings.duration(get("pulse.aggregates", "device-window")).toMillis();
     }
 
+    long graceMs() {
+        return BenchSettings.duration(get("pulse.aggregates", "grace")).toMillis();
+    }
+
     long deviceAdvanceMs() {
         return BenchSettings.duration(get("pulse.aggregates", "device-advance")).toMillis();
     }
