@@ -67,6 +67,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         settings.put("auto.create.topics.enable", "true");
         // Kafka's default, which the test kit lowers: the page cache is durable enough for a test broker.
         settings.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        // No deletion by time. Records carry their event time (the contract's samples are from 2021 and 2023), and
+        // a broker deletes every segment whose newest record is older than the retention (7 days) at its next
+        // retention check, 30 s after start and then every 5 minutes: a test reading such an output just after
+        // that check found it gone (ContractSamplesIntegrationTest in CI, click-purchases and aggregated-topic).
+        settings.put("log.retention.ms", "-1");
         return Map.copyOf(settings);
     }
 
@@ -99,6 +104,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             "sasl.enabled.mechanisms", "PLAIN",
             "sasl.mechanism.inter.broker.protocol", "PLAIN",
             "listener.name.external.plain.sasl.jaas.config", jaas.toString()));
+    }
+
+    /** As {@link #start(int)} on any port, with these broker settings over {@link #SINGLE_NODE}'s. */
+    static EmbeddedKafka startWith(Map<String, String> brokerOverrides) throws Exception {
+        return startInJvm(brokerOverrides);
     }
 
     private static EmbeddedKafka startInJvm(Map<String, String> brokerOverrides) throws Exception {
