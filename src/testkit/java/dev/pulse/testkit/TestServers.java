@@ -75,7 +75,9 @@ public final class TestServers {
         }
         Assumptions.assumeTrue(docker,
             "-Dpulse.test.kafka=testcontainers asks for Kafka in Docker, but no Docker engine answers here: skipped");
-        var container = new org.testcontainers.kafka.KafkaContainer("apache/kafka:3.9.1");
+        var container = new org.testcontainers.kafka.KafkaContainer("apache/kafka:3.9.1")
+            // As the in-JVM broker: nothing deleted by time, whatever the records' timestamps (EmbeddedKafka).
+            .withEnv("KAFKA_LOG_RETENTION_MS", "-1");
         container.start();
         Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "stop-test-kafka"));
         return container.getBootstrapServers();
