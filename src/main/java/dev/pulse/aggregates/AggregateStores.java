@@ -43,6 +43,10 @@ public final class AggregateStores {
     static final String CLICK_PURCHASE_JOIN = "click-purchase-join-store";
     /** Key-value: the stream time, its last advance on the wall clock and the close time of a category task. */
     static final String CATEGORY_WINDOWS_CLOCK = "category-windows-clock-store";
+    /** Key-value: the same clock ({@code WindowClock}) for the windows of {@link #EVENT_COUNTS}. */
+    static final String EVENT_COUNTS_CLOCK = "event-counts-clock-store";
+    /** Key-value: the same clock for the windows of {@link #PAGE_VIEWS}. */
+    static final String PAGE_VIEWS_CLOCK = "page-views-clock-store";
 
     private AggregateStores() {
     }

@@ -21,7 +21,8 @@ import java.time.Duration;
  * @param storeRetention   how long the window and session stores keep closed windows for queries
  * @param homePage         the page whose clicks {@code click-counts} counts
  * @param idleCloseAfter   how long a task's stream time must have stood still before its windows close on the
- *                         wall clock instead ({@code windowed-aggregates}); unset means {@code grace}
+ *                         wall clock instead ({@code windowed-aggregates}, {@code event-counts}, the page views of
+ *                         {@code top-pages}); unset means {@code grace}
  * @param idleCloseCheck   how often the wall clock is checked for that
  */
 @ConfigurationProperties("pulse.aggregates")

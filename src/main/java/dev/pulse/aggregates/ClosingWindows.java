@@ -1,20 +1,16 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.metrics.PulseMetrics;
-import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Aggregator;
 import org.apache.kafka.streams.kstream.Initializer;
 import org.apache.kafka.streams.kstream.Windowed;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.internals.metrics.StreamsMetricsImpl;
-import org.apache.kafka.streams.processor.internals.metrics.TaskMetrics;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -49,19 +45,16 @@ import java.util.Set;
  *     for interactive queries);</li>
  * <li>{@link Spec#emittedStore}: key → end (epoch ms) of the key's last emitted window. Windows of a key close in
  *     order of their end, so a stored window is closed exactly when its end is at most that;</li>
- * <li>{@link Spec#clockStore}: the task's stream time, the wall-clock time it last advanced, and the close time:
- *     every window whose end plus grace is at most the close time has been emitted (and is closed).</li>
+ * <li>{@link Spec#clockStore}: the {@link WindowClock} (the task's stream time, the wall-clock time it last advanced,
+ *     and the close time): every window whose end plus grace is at most the close time has been emitted (and is
+ *     closed).</li>
  * </ul>
  */
 final class ClosingWindows<V, A> implements Processor<String, V, Windowed<String>, A> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClosingWindows.class);
     private static final Serde<String> STRINGS = Serdes.String();
-    private static final long NONE = Long.MIN_VALUE;
-
-    static final String STREAM_TIME = "stream-time";
-    static final String ADVANCED_AT = "stream-time-advanced-at";
-    static final String CLOSED_UP_TO = "closed-up-to";
+    private static final long NONE = WindowClock.NONE;
 
     /**
      * What to aggregate and where.
@@ -95,9 +88,7 @@ final class ClosingWindows<V, A> implements Processor<String, V, Windowed<String
                     Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(spec.emittedStore()), STRINGS,
                             VersionedSerde.longs(spec.emittedStore()))
                         .withCachingEnabled(),
-                    Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(spec.clockStore()), STRINGS,
-                            VersionedSerde.longs(spec.clockStore()))
-                        .withCachingEnabled());
+                    WindowClock.storeBuilder(spec.clockStore()));
             }
         };
     }
@@ -105,22 +96,18 @@ final class ClosingWindows<V, A> implements Processor<String, V, Windowed<String
     private final Spec<V, A> spec;
     private final long sizeMs;
     private final long graceMs;
-    private final long idleMs;
+    private final WindowClock clock;
 
     private ProcessorContext<Windowed<String>, A> context;
     private TimestampedWindowStore<String, A> windows;
     private KeyValueStore<String, Long> emitted;
-    private KeyValueStore<String, Long> clock;
-    private Sensor dropped;
-    private long streamTime;
-    private long advancedAt;
-    private long closedUpTo;
 
     private ClosingWindows(Spec<V, A> spec) {
         this.spec = spec;
         this.sizeMs = spec.size().toMillis();
         this.graceMs = spec.grace().toMillis();
-        this.idleMs = spec.idleCloseAfter().toMillis();
+        this.clock = new WindowClock(spec.aggregate(), spec.size(), spec.grace(), spec.idleCloseAfter(),
+            spec.metrics());
     }
 
     @Override
@@ -128,79 +115,45 @@ final class ClosingWindows<V, A> implements Processor<String, V, Windowed<String
         this.context = context;
         this.windows = context.getStateStore(spec.windowStore());
         this.emitted = context.getStateStore(spec.emittedStore());
-        this.clock = context.getStateStore(spec.clockStore());
-        // Restored from the changelog before init: the clock goes on where the last commit left it.
-        this.streamTime = read(STREAM_TIME);
-        this.advancedAt = read(ADVANCED_AT);
-        this.closedUpTo = read(CLOSED_UP_TO);
-        if (closedUpTo == NONE) {
+        clock.init(context, spec.clockStore(), spec.idleCloseCheck(), this::emitClosed);
+        if (clock.isEmpty()) {
             takeOverFromSuppress();
         }
-        // The sensor the DSL's window aggregates count late records in, so all late records show in one metric.
-        this.dropped = TaskMetrics.droppedRecordsSensor(Thread.currentThread().getName(), context.taskId().toString(),
-            (StreamsMetricsImpl) context.metrics());
-        context.schedule(spec.idleCloseCheck(), PunctuationType.WALL_CLOCK_TIME, this::closeIfQuiet);
     }
 
     @Override
     public void process(Record<String, V> record) {
         long time = record.timestamp();
-        if (record.key() == null || time < 0) {
-            dropped.record();
-            return;
-        }
-        if (time > streamTime) {
-            streamTime = time;
-            advancedAt = context.currentSystemTimeMs();
-            clock.put(STREAM_TIME, streamTime);
-            clock.put(ADVANCED_AT, advancedAt);
-        }
-        long start = time - time % sizeMs;
-        if (start + sizeMs + graceMs <= Math.max(streamTime, closedUpTo)) {
-            dropped.record();
-            spec.metrics().late(spec.aggregate());
-            LOG.debug("{}: dropped a late record of {} at {} for the closed window starting {}", spec.aggregate(),
-                record.key(), time, start);
-        } else {
+        long start = clock.admit(record.key(), time);
+        if (start != NONE) {
             ValueAndTimestamp<A> held = windows.fetch(record.key(), start);
             A aggregate = spec.aggregator().apply(record.key(), record.value(),
                 held == null ? spec.initializer().apply() : held.value());
             windows.put(record.key(), ValueAndTimestamp.make(aggregate,
                 held == null ? time : Math.max(held.timestamp(), time)), start);
         }
-        closeUpTo(streamTime);
+        clock.closeByStreamTime();
     }
 
-    /** The wall-clock punctuation: on a quiet task, the wall clock closes the windows stream time does not. */
-    private void closeIfQuiet(long wallClockMs) {
-        if (streamTime != NONE && wallClockMs - advancedAt > idleMs) {
-            closeUpTo(wallClockMs);
-        }
-    }
-
-    /** Emits every window whose end plus grace lies in (close time, {@code closeTime}] and moves the close time there. */
-    private void closeUpTo(long closeTime) {
-        if (closeTime <= closedUpTo) {
+    /** Emits every window whose end plus grace lies in ({@code previousCloseTime}, {@code closeTime}]. */
+    private void emitClosed(long previousCloseTime, long closeTime) {
+        long lastStart = closeTime - graceMs - sizeMs;
+        long firstStart = previousCloseTime == NONE ? 0 : Math.max(0, previousCloseTime - graceMs - sizeMs + 1);
+        if (lastStart < firstStart) {
             return;
         }
-        long lastStart = closeTime - graceMs - sizeMs;
-        long firstStart = closedUpTo == NONE ? 0 : Math.max(0, closedUpTo - graceMs - sizeMs + 1);
-        if (lastStart >= firstStart) {
-            List<KeyValue<Windowed<String>, ValueAndTimestamp<A>>> closing = new ArrayList<>();
-            try (KeyValueIterator<Windowed<String>, ValueAndTimestamp<A>> it =
-                     windows.fetchAll(Instant.ofEpochMilli(firstStart), Instant.ofEpochMilli(lastStart))) {
-                it.forEachRemaining(closing::add);
-            }
-            // The store iterates by segment and key; the output goes by window end, then key.
-            closing.sort(Comparator.<KeyValue<Windowed<String>, ValueAndTimestamp<A>>>comparingLong(
-                kv -> kv.key.window().start()).thenComparing(kv -> kv.key.key()));
-            for (KeyValue<Windowed<String>, ValueAndTimestamp<A>> window : closing) {
-                context.forward(new Record<>(window.key, window.value.value(), window.value.timestamp()));
-                emitted.put(window.key.key(), window.key.window().end());
-            }
+        List<KeyValue<Windowed<String>, ValueAndTimestamp<A>>> closing = new ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, ValueAndTimestamp<A>> it =
+                 windows.fetchAll(Instant.ofEpochMilli(firstStart), Instant.ofEpochMilli(lastStart))) {
+            it.forEachRemaining(closing::add);
         }
-        closedUpTo = closeTime;
-        clock.put(CLOSED_UP_TO, closedUpTo);
+        // The store iterates by segment and key; the output goes by window end, then key.
+        closing.sort(Comparator.<KeyValue<Windowed<String>, ValueAndTimestamp<A>>>comparingLong(
+            kv -> kv.key.window().start()).thenComparing(kv -> kv.key.key()));
+        for (KeyValue<Windowed<String>, ValueAndTimestamp<A>> window : closing) {
+            context.forward(new Record<>(window.key, window.value.value(), window.value.timestamp()));
+            emitted.put(window.key.key(), window.key.window().end());
+        }
     }
 
     /**
@@ -227,12 +180,7 @@ final class ClosingWindows<V, A> implements Processor<String, V, Windowed<String
                     Math.max(window.key.window().end(), emittedEnd(window.key.key()))));
             }
         }
-        streamTime = latest;
-        advancedAt = context.currentSystemTimeMs();
-        closedUpTo = latest;
-        clock.put(STREAM_TIME, streamTime);
-        clock.put(ADVANCED_AT, advancedAt);
-        clock.put(CLOSED_UP_TO, closedUpTo);
+        clock.takeOver(latest);
         LOG.info("{}: took over windows up to stream time {} from an earlier build; those it had closed are not "
             + "written again", spec.aggregate(), Instant.ofEpochMilli(latest));
     }
@@ -240,10 +188,5 @@ final class ClosingWindows<V, A> implements Processor<String, V, Windowed<String
     private long emittedEnd(String key) {
         Long end = emitted.get(key);
         return end == null ? NONE : end;
-    }
-
-    private long read(String key) {
-        Long value = clock.get(key);
-        return value == null ? NONE : value;
     }
 }

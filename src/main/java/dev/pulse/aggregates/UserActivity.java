@@ -14,6 +14,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -30,7 +31,16 @@ import java.util.List;
  *     events) of each 1 min tumbling window, ties by page name; per update. Stores
  *     {@link AggregateStores#PAGE_VIEWS} (views per page and window) and {@link AggregateStores#TOP_PAGES}.</li>
  * </ul>
- * {@code user-sessions} come from the user's clicks, not from these events (contract v2): {@link ClickSessions}.
+ * "Per update" is the DSL's: each changed window at most once per commit interval (the record cache), every update
+ * with the cache off. The windows of both counts close as {@code windowed-aggregates}' do: when the stream time of
+ * their partition of the repartition topic passes their end plus grace, or, once that stream time has stood still
+ * for longer than {@code idle-close-after}, when the wall clock does ({@link WindowGate}, with its clock in
+ * {@link AggregateStores#EVENT_COUNTS_CLOCK} and {@link AggregateStores#PAGE_VIEWS_CLOCK}). A record for a closed
+ * window is dropped and counted as late ({@code pulse_late_records_total{aggregate="event-counts"}} or
+ * {@code {aggregate="top-pages"}}), so a window's last update is its final value, and the top pages of a window
+ * change no more once its page views have closed.
+ *
+ * <p>{@code user-sessions} come from the user's clicks, not from these events (contract v2): {@link ClickSessions}.
  */
 final class UserActivity {
 
@@ -54,7 +64,14 @@ final class UserActivity {
     private static void eventCounts(KStream<String, UserEvent> userEvents, Serde<UserEvent> events,
                                     AggregatesProperties properties, InputStreams inputs) {
         userEvents
-            .groupBy((key, event) -> event.eventType(), Grouped.with("user-events-by-type", STRINGS, events))
+            .selectKey((key, event) -> event.eventType(), Named.as("user-events-by-type"))
+            // Named as groupBy(Grouped.as("user-events-by-type")) named it before the gate: the same internal topic.
+            .repartition(Repartitioned.with(STRINGS, events).withName("user-events-by-type"))
+            .processValues(WindowGate.supplier(new WindowGate.Spec(Topics.EVENT_COUNTS,
+                AggregateStores.EVENT_COUNTS_CLOCK, properties.eventCountWindow(), properties.grace(),
+                properties.idleCloseAfter(), properties.idleCloseCheck(), inputs.metrics())),
+                Named.as("event-counts-open-windows"))
+            .groupByKey(Grouped.with(STRINGS, events))
             .windowedBy(TimeWindows.ofSizeAndGrace(properties.eventCountWindow(), properties.grace()))
             .count(Named.as("event-type-count"), Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(
                     AggregateStores.EVENT_COUNTS)
@@ -72,7 +89,12 @@ final class UserActivity {
         Duration window = properties.pageWindow();
         userEvents
             .filter((key, event) -> PAGE_VIEW.equals(event.eventType()) && event.page() != null, Named.as("page-views"))
-            .groupBy((key, event) -> event.page(), Grouped.with("page-views-by-page", STRINGS, events))
+            .selectKey((key, event) -> event.page(), Named.as("page-views-by-page"))
+            .repartition(Repartitioned.with(STRINGS, events).withName("page-views-by-page"))
+            .processValues(WindowGate.supplier(new WindowGate.Spec(Topics.TOP_PAGES,
+                AggregateStores.PAGE_VIEWS_CLOCK, window, properties.grace(), properties.idleCloseAfter(),
+                properties.idleCloseCheck(), inputs.metrics())), Named.as("page-views-open-windows"))
+            .groupByKey(Grouped.with(STRINGS, events))
             .windowedBy(TimeWindows.ofSizeAndGrace(window, properties.grace()))
             .count(Named.as("page-view-count"), Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(
                     AggregateStores.PAGE_VIEWS)

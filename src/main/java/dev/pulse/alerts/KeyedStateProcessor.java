@@ -13,8 +13,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -35,7 +33,8 @@ import java.util.function.Predicate;
  * <p>Next to the entity states the store holds the partition's progress, under
  * {@code <namespace>:progress:<consumer group>:<topic>:<partition>}: the topic's id, the last offset applied and the
  * outputs of the offsets not yet known to be committed to Kafka (those at or after the first offset of the current
- * batch, which is where the consumer resumed, so everything before it is committed). A record at or below the
+ * batch, which is where the consumer resumed, so everything before it is committed), as JSON versioned by
+ * {@link StateFormat} (as the states the transitions of its users write). A record at or below the
  * progress offset is a redelivery: it changes no state and yields the outputs remembered for it. Progress and states
  * are written in one compare-and-set, so two instances never both apply a record.
  *
@@ -108,7 +107,7 @@ public final class KeyedStateProcessor<I> {
     private static final int ATTEMPTS = 5;
 
     private final StateStore store;
-    private final JsonMapper json;
+    private final StateFormat format;
     private final Options options;
     private final TopicIds topicIds;
     private final Function<String, List<String>> contextKeys;
@@ -120,7 +119,7 @@ public final class KeyedStateProcessor<I> {
     public KeyedStateProcessor(StateStore store, JsonMapper json, Options options, TopicIds topicIds,
                                Function<String, List<String>> contextKeys) {
         this.store = store;
-        this.json = json;
+        this.format = new StateFormat(json);
         this.options = options;
         this.topicIds = topicIds;
         this.contextKeys = contextKeys;
@@ -240,7 +239,8 @@ public final class KeyedStateProcessor<I> {
             expected.put(progressKey, loaded.get(progressKey));
             Map<String, List<Output>> memoOut = new TreeMap<>();
             memo.forEach((offset, list) -> memoOut.put(Long.toString(offset), list));
-            updates.put(progressKey, write(new Progress(last, memoOut, topicId != null ? topicId : progress.topicId())));
+            updates.put(progressKey, format.write(new Progress(last, memoOut,
+                topicId != null ? topicId : progress.topicId())));
             Set<String> permanent = new HashSet<>();
             if (options.permanentProgress()) {
                 permanent.add(progressKey);
@@ -272,19 +272,7 @@ public final class KeyedStateProcessor<I> {
         if (value == null) {
             return new Progress(-1, Map.of(), null);
         }
-        try {
-            Progress progress = json.readValue(value, Progress.class);
-            return progress.memo() == null ? new Progress(progress.offset(), Map.of(), progress.topicId()) : progress;
-        } catch (IOException e) {
-            throw new UncheckedIOException("unreadable progress record " + value, e);
-        }
-    }
-
-    private String write(Object value) {
-        try {
-            return json.writeValueAsString(value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Progress progress = format.read(value, Progress.class);
+        return progress.memo() == null ? new Progress(progress.offset(), Map.of(), progress.topicId()) : progress;
     }
 }

@@ -162,7 +162,7 @@ class CategoryAggregatesTest {
             assertEquals(1, topology.read(Topics.WINDOWED_AGGREGATES).size());
             // What the earlier build leaves: the windows, but neither the clock nor what was written.
             KeyValueStore<String, Long> clock = topology.driver.getKeyValueStore(AggregateStores.CATEGORY_WINDOWS_CLOCK);
-            List.of(ClosingWindows.STREAM_TIME, ClosingWindows.ADVANCED_AT, ClosingWindows.CLOSED_UP_TO)
+            List.of(WindowClock.STREAM_TIME, WindowClock.ADVANCED_AT, WindowClock.CLOSED_UP_TO)
                 .forEach(clock::delete);
             topology.driver.<String, Long>getKeyValueStore(AggregateStores.CATEGORY_WINDOWS_EMITTED).delete("A");
             // Any record makes the driver commit, which flushes the stores to disk; this one is only dropped.

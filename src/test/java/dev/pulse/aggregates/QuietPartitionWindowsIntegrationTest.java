@@ -13,6 +13,11 @@ import io.micronaut.http.client.annotation.Client;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -39,11 +44,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Tutorial 002's producer against the running application (real broker, real Redis): ten records of
- * {@code input-topic}, one a second, stamped with the second they are sent in, then nothing. With a 10 s category
- * window and 3 s grace, {@code windowed-aggregates} gets every window exactly once, the last ones closed by the
- * wall clock because no later record comes; a record for a closed window afterwards changes nothing and is
- * counted as late; {@code GET /api/categories/A/windows} reports {@code closed} as what is on the topic.
+ * Producers that stop, against the running application (real broker, real Redis), with 10 s windows and 3 s grace:
+ * <ul>
+ * <li>tutorial 002's producer: ten records of {@code input-topic}, one a second, stamped with the second they are
+ *     sent in, then nothing. {@code windowed-aggregates} gets every window exactly once, the last ones closed by the
+ *     wall clock because no later record comes; a record for a closed window afterwards changes nothing and is
+ *     counted as late; {@code GET /api/categories/A/windows} reports {@code closed} as what is on the topic;</li>
+ * <li>a burst of {@code user-events}, then nothing: {@code event-counts} and {@code top-pages} (per update) carry the
+ *     window's final values, the wall clock closes the window, and page views for it afterwards change neither
+ *     topic nor the dashboard's answers, and are counted as late.</li>
+ * </ul>
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -69,10 +79,15 @@ class QuietPartitionWindowsIntegrationTest implements RealServers {
     @Inject
     MeterRegistry meters;
 
+    @Inject
+    KafkaStreams streams;
+
     @Override
     public Map<String, String> extraProperties() {
         Map<String, String> properties = new HashMap<>(topics.allTopicsProperties());
         properties.put("pulse.aggregates.category-window", WINDOW_S + "s");
+        properties.put("pulse.aggregates.event-count-window", WINDOW_S + "s");
+        properties.put("pulse.aggregates.page-window", WINDOW_S + "s");
         properties.put("pulse.aggregates.grace", GRACE_S + "s");
         // A window the last records nearly reached closes once the partition has been quiet for the grace: up to
         // end + 2 x grace + this check; a check of 1 s (the default) would leave little of the 5 s for the rest.
@@ -148,6 +163,94 @@ class QuietPartitionWindowsIntegrationTest implements RealServers {
             .until(() -> Boolean.TRUE.equals(window("A", openStart).get("closed")));
     }
 
+    @Test
+    void aBurstOfUserEventsGetsItsFinalCountsAndTopPagesWhichLatePageViewsForTheClosedWindowNoLongerChange()
+        throws Exception {
+        await("the event counts queryable").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+            .ignoreExceptions().until(() -> get("/api/event-counts?from=0&to=1") != null);
+        String userEvents = topics.name(Topics.USER_EVENTS);
+        String eventCounts = topics.name(Topics.EVENT_COUNTS);
+        String topPages = topics.name(Topics.TOP_PAGES);
+
+        long second = System.currentTimeMillis() / 1000;
+        long start = second - Math.floorMod(second, WINDOW_S);
+        String[] pages = {"/a", "/b", "/a", "/b", "/a"};
+        for (int i = 0; i < pages.length; i++) {
+            kafka.send(userEvents, String.valueOf(i), userEvent(i, "page_view", pages[i], second));
+        }
+        kafka.send(userEvents, "9", userEvent(9, "click", "/a", second));
+        long sentAt = System.currentTimeMillis();
+
+        String pageViewKey = "page_view@" + start * 1000;
+        kafka.awaitRecords(eventCounts, records -> last(records, pageViewKey).equals("5")
+            && last(records, "click@" + start * 1000).equals("1"), Duration.ofSeconds(30));
+        kafka.awaitRecords(topPages, records -> last(records, String.valueOf(start)).contains(
+            "\"pages\":[{\"page\":\"/a\",\"views\":3},{\"page\":\"/b\",\"views\":2}]"), Duration.ofSeconds(30));
+        LOG.info("the window's final event counts and top pages out {} ms after the last event was sent",
+            System.currentTimeMillis() - sentAt);
+
+        // The window closes on the wall clock, the partitions being quiet: at its end + grace, once they have been
+        // for the grace. What each task's clock says (interactive queries) is the close, nothing on the topics is.
+        long closesAtMs = (start + WINDOW_S + GRACE_S) * 1000;
+        for (String clock : List.of(AggregateStores.EVENT_COUNTS_CLOCK, AggregateStores.PAGE_VIEWS_CLOCK)) {
+            await("the windows of " + clock + " closed").atMost(Duration.ofSeconds(WINDOW_S + GRACE_S + 10))
+                .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> closedUpTo(clock), closed -> !closed.isEmpty() && closed.stream().allMatch(t -> t >= closesAtMs));
+        }
+        LOG.info("window {} closed by the wall clock {} ms after its end", start,
+            System.currentTimeMillis() - (start + WINDOW_S) * 1000);
+
+        // Two more views of /b for the closed window would put it first: they are late, and change nothing.
+        kafka.send(userEvents, "7", userEvent(7, "page_view", "/b", second));
+        kafka.send(userEvents, "8", userEvent(8, "page_view", "/b", second));
+        await("the late page views counted").atMost(Duration.ofSeconds(30))
+            .until(() -> late(Topics.EVENT_COUNTS) == 2.0 && late(Topics.TOP_PAGES) == 2.0);
+
+        assertEquals("5", last(kafka.readToEnd(eventCounts), pageViewKey), "no count after the close");
+        assertTrue(kafka.readToEnd(topPages).stream().filter(r -> r.key().equals(String.valueOf(start)))
+                .noneMatch(r -> r.value().contains("{\"page\":\"/b\",\"views\":3}")),
+            "no top pages with a late view");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> counts = (List<Map<String, Object>>) get("/api/event-counts?from=" + start + "&to="
+            + (start + 1)).get("items");
+        assertEquals(5, counts.stream().filter(c -> "page_view".equals(c.get("event_type")))
+            .mapToInt(c -> ((Number) c.get("count")).intValue()).sum(), "the dashboard's count: " + counts);
+        Map<?, ?> top = get("/api/pages/top?n=2");
+        assertEquals(List.of(Map.of("page", "/a", "views", 3), Map.of("page", "/b", "views", 2)), top.get("pages"),
+            "the dashboard's top pages: " + top);
+    }
+
+    /** The close time ({@link WindowClock#CLOSED_UP_TO}) of every task of a clock store on this instance. */
+    private List<Long> closedUpTo(String clockStore) {
+        ReadOnlyKeyValueStore<String, Long> store = streams.store(StoreQueryParameters.fromNameAndType(clockStore,
+            QueryableStoreTypes.keyValueStore()));
+        List<Long> closed = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = store.all()) {
+            all.forEachRemaining(kv -> {
+                if (kv.key.equals(WindowClock.CLOSED_UP_TO)) {
+                    closed.add(kv.value);
+                }
+            });
+        }
+        return closed;
+    }
+
+    /** The value of the last record with {@code key}, or "" for none. */
+    private static String last(List<Received> records, String key) {
+        String value = "";
+        for (Received record : records) {
+            if (key.equals(record.key())) {
+                value = record.value();
+            }
+        }
+        return value;
+    }
+
+    private static String userEvent(int user, String type, String page, long timestamp) {
+        return "{\"user_id\": " + user + ", \"event_type\": \"" + type + "\", \"event_data\": {\"page\": \"" + page
+            + "\", \"duration\": 45}, \"timestamp\": " + timestamp + "}";
+    }
+
     /** As tutorial 002's producer: {@code timestamp} is the whole second of sending, one record a second. */
     private List<Long> sendAsTheTutorialDoes() throws InterruptedException {
         List<Long> sentAt = new ArrayList<>();
@@ -193,7 +296,11 @@ class QuietPartitionWindowsIntegrationTest implements RealServers {
     }
 
     private double late() {
-        Counter counter = meters.find("pulse.late.records").tag("aggregate", Topics.WINDOWED_AGGREGATES).counter();
+        return late(Topics.WINDOWED_AGGREGATES);
+    }
+
+    private double late(String aggregate) {
+        Counter counter = meters.find("pulse.late.records").tag("aggregate", aggregate).counter();
         return counter == null ? 0.0 : counter.count();
     }
 

@@ -1,20 +1,27 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.kafka.Topics;
+import io.micrometer.core.instrument.Counter;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static dev.pulse.aggregates.TopologyDriver.MINUTE;
+import static dev.pulse.aggregates.TopologyDriver.SECOND;
 import static dev.pulse.aggregates.TopologyDriver.T0;
 import static dev.pulse.aggregates.TopologyDriver.T0S;
 import static dev.pulse.aggregates.TopologyDriver.userEvent;
+import static dev.pulse.aggregates.UserActivity.PAGE_VIEW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * {@link UserActivity}: {@code user-events} → {@code event-counts}, {@code top-pages},
- * driven record by record with explicit event times.
+ * driven record by record with explicit event times, and the driver's wall clock moved by hand.
  */
 class UserActivityTest {
 
@@ -62,5 +69,123 @@ class UserActivityTest {
                     + ",\"pages\":[{\"page\":\"/z\",\"views\":1}]}")),
                 top);
         }
+    }
+
+    @Test
+    void aQuietPartitionsEventCountWindowClosesOnTheWallClockAndALaterRecordForItChangesNothing() {
+        try (TopologyDriver topology = new TopologyDriver(UserActivity::build)) {
+            sendPageViews(topology);
+            assertEquals(List.of(
+                KeyValue.pair("page_view@" + T0, "1"),
+                KeyValue.pair("page_view@" + T0, "2"),
+                KeyValue.pair("page_view@" + T0, "3")), topology.read(Topics.EVENT_COUNTS), "every update, as before");
+
+            // The window [T0, T0 + 5 min) closes at its end + 10 s grace on the wall clock, the partition being quiet.
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(5).plusSeconds(6));
+            topology.send(Topics.USER_EVENTS, "2", userEvent(2, "click", "/a", String.valueOf(T0S + 1)), T0);
+            assertEquals(List.of(KeyValue.pair("click@" + T0, "1")), topology.read(Topics.EVENT_COUNTS),
+                "1 s before its end + grace on the wall clock: still counted");
+            topology.driver.advanceWallClockTime(Duration.ofSeconds(1));
+            topology.send(Topics.USER_EVENTS, "2", userEvent(2, "click", "/a", String.valueOf(T0S + 2)), T0);
+
+            assertEquals(List.of(), topology.read(Topics.EVENT_COUNTS), "the closed window is not written again");
+            assertEquals(1L, topology.driver.<String, Long>getWindowStore(AggregateStores.EVENT_COUNTS)
+                .fetch("click", T0), "nor changed for the dashboard");
+            assertEquals(1.0, late(topology, Topics.EVENT_COUNTS));
+            assertEquals(1.0, streamsDroppedRecords(topology), "in Streams' dropped-records metric as well");
+
+            // The next window is open: the partition goes on.
+            topology.send(Topics.USER_EVENTS, "2", userEvent(2, "click", "/a", String.valueOf(T0S + 301)), T0);
+            assertEquals(List.of(KeyValue.pair("click@" + (T0 + 5 * MINUTE), "1")), topology.read(Topics.EVENT_COUNTS));
+        }
+    }
+
+    @Test
+    void doesNotCloseAnEventCountWindowOnTheWallClockWhileStreamTimeKeepsMoving() {
+        try (TopologyDriver topology = new TopologyDriver(UserActivity::build)) {
+            // A record every 5 s of wall clock for 6 minutes, event time 1 s apart: never quiet for the grace.
+            for (int i = 0; i < 72; i++) {
+                topology.send(Topics.USER_EVENTS, "1", userEvent(1, "click", "/a", String.valueOf(T0S + i)), T0);
+                topology.driver.advanceWallClockTime(Duration.ofSeconds(5));
+            }
+            // Stream time T0 + 71 s: well within the first window, though the wall clock is past its end + grace.
+            topology.send(Topics.USER_EVENTS, "1", userEvent(1, "click", "/a", String.valueOf(T0S + 2)), T0);
+
+            List<KeyValue<String, String>> counts = topology.read(Topics.EVENT_COUNTS);
+            assertEquals(KeyValue.pair("click@" + T0, "73"), counts.get(counts.size() - 1));
+            assertEquals(0.0, late(topology, Topics.EVENT_COUNTS));
+        }
+    }
+
+    @Test
+    void theTopPagesOfAWindowChangeNoMoreOnceItsPageViewsClosedOnTheWallClock() {
+        try (TopologyDriver topology = new TopologyDriver(UserActivity::build)) {
+            sendPageViews(topology);
+            String window = "\"window_start\":" + T0S + ",\"window_end\":" + (T0S + 60);
+            String last = "{" + window + ",\"pages\":[{\"page\":\"/a\",\"views\":2},{\"page\":\"/b\",\"views\":1}]}";
+            List<KeyValue<String, String>> top = topology.read(Topics.TOP_PAGES);
+            assertEquals(KeyValue.pair(String.valueOf(T0S), last), top.get(top.size() - 1), "per update, as before");
+
+            // The minute [T0, T0 + 60 s) closes at its end + 10 s grace on the wall clock.
+            topology.driver.advanceWallClockTime(Duration.ofSeconds(71));
+            topology.send(Topics.USER_EVENTS, "2", userEvent(2, "page_view", "/b", String.valueOf(T0S + 4)), T0);
+            topology.send(Topics.USER_EVENTS, "2", userEvent(2, "page_view", "/b", String.valueOf(T0S + 5)), T0);
+
+            assertEquals(List.of(), topology.read(Topics.TOP_PAGES), "/b does not overtake /a in a closed window");
+            assertEquals(2.0, late(topology, Topics.TOP_PAGES));
+            assertEquals(1L, topology.driver.<String, Long>getWindowStore(AggregateStores.PAGE_VIEWS).fetch("/b", T0));
+        }
+    }
+
+    @Test
+    void aRestartOnTheSameStateDoesNotReopenWindowsTheWallClockClosed() throws IOException {
+        Path first = Files.createTempDirectory("user-activity-state");
+        Path copy = Files.createTempDirectory("user-activity-restarted");
+        try (TopologyDriver topology = new TopologyDriver(AggregatesProperties.defaults(), UserActivity::build,
+            TopologyDriver.stateDir(first))) {
+            sendPageViews(topology);
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(6));
+            topology.read(Topics.EVENT_COUNTS);
+            topology.read(Topics.TOP_PAGES);
+            // Any record makes the driver commit, which flushes the stores to disk; this one is only dropped.
+            topology.send(Topics.USER_EVENTS, "1", "not an event", T0);
+            // The driver deletes its state when it closes: keep what a stopped instance leaves on disk.
+            TopologyDriver.copyTree(first, copy);
+        }
+
+        try (TopologyDriver restarted = new TopologyDriver(AggregatesProperties.defaults(), UserActivity::build,
+            TopologyDriver.stateDir(copy))) {
+            assertEquals(3L, restarted.driver.<String, Long>getWindowStore(AggregateStores.EVENT_COUNTS)
+                .fetch(PAGE_VIEW, T0), "the restarted task has its state");
+            // Stream time stands at T0 + 3 s, so only the closes the wall clock made keep these out.
+            restarted.send(Topics.USER_EVENTS, "1", userEvent(1, "page_view", "/b", String.valueOf(T0S + 4)), T0);
+
+            assertEquals(List.of(), restarted.read(Topics.EVENT_COUNTS), "no count of a window closed before the restart");
+            assertEquals(List.of(), restarted.read(Topics.TOP_PAGES), "no top pages of a window closed before the restart");
+            assertEquals(1.0, late(restarted, Topics.EVENT_COUNTS));
+            assertEquals(1.0, late(restarted, Topics.TOP_PAGES));
+        }
+    }
+
+    /** Three page views of the first minute, a second apart on the event and the wall clock, then nothing. */
+    private static void sendPageViews(TopologyDriver topology) {
+        String[] pages = {"/a", "/b", "/a"};
+        for (int i = 0; i < pages.length; i++) {
+            topology.send(Topics.USER_EVENTS, "1", userEvent(1, "page_view", pages[i], String.valueOf(T0S + 1 + i)),
+                T0 + (1 + i) * SECOND);
+            topology.driver.advanceWallClockTime(Duration.ofSeconds(1));
+        }
+    }
+
+    private static double late(TopologyDriver topology, String aggregate) {
+        Counter counter = topology.meters.find("pulse.late.records").tag("aggregate", aggregate).counter();
+        return counter == null ? 0.0 : counter.count();
+    }
+
+    private static double streamsDroppedRecords(TopologyDriver topology) {
+        return topology.driver.metrics().entrySet().stream()
+            .filter(e -> e.getKey().name().equals("dropped-records-total"))
+            .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+            .sum();
     }
 }

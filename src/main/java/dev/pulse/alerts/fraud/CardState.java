@@ -7,7 +7,7 @@ import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
 
 /**
- * What Pulse keeps of a card, in Redis under {@code <prefix>:fraud:state:<card id>} ({@code pulse.redis.prefix}, default {@code pulse}) (JSON).
+ * What Pulse keeps of a card, in Redis under {@code <prefix>:fraud:state:<card id>} ({@code pulse.redis.prefix}, default {@code pulse}) (JSON, versioned by {@link dev.pulse.alerts.StateFormat}).
  *
  * @param count  transactions seen (AMOUNT_SPIKE's running average is {@code sum / count})
  * @param sum    their total amount

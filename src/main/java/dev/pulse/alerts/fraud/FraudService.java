@@ -3,6 +3,7 @@ package dev.pulse.alerts.fraud;
 import dev.pulse.alerts.KeyedStateProcessor;
 import dev.pulse.alerts.KeyedStateProcessor.Item;
 import dev.pulse.alerts.KeyedStateProcessor.Step;
+import dev.pulse.alerts.StateFormat;
 import dev.pulse.alerts.StateStore;
 import dev.pulse.alerts.fraud.CardState.Seen;
 import dev.pulse.events.EventDecoder;
@@ -52,6 +53,7 @@ public class FraudService {
 
     private final EventDecoder decoder;
     private final JsonMapper json;
+    private final StateFormat format;
     private final DeadLetterEncoder deadLetters;
     private final FraudProperties properties;
     private final KeyedStateProcessor<Payment> processor;
@@ -74,6 +76,7 @@ public class FraudService {
                         StateStore store, String alertsTopic, String group, TopicIds topicIds) {
         this.decoder = decoder;
         this.json = json;
+        this.format = new StateFormat(json);
         this.deadLetters = deadLetters;
         this.properties = properties;
         this.alertsTopic = alertsTopic;
@@ -94,7 +97,7 @@ public class FraudService {
 
     private Step step(Payment tx, Item<Payment> item, String stateJson, Map<String, String> context) {
         long ts = tx.eventTimeMs() != null ? tx.eventTimeMs() : item.recordTimestampMs();
-        CardState state = stateJson == null ? new CardState(0, 0, List.of(), null) : read(stateJson);
+        CardState state = stateJson == null ? new CardState(0, 0, List.of(), null) : format.read(stateJson, CardState.class);
         if (state.recent().stream().anyMatch(seen -> seen.id().equals(tx.transactionId()))) {
             return Step.unchanged(stateJson); // the same transaction again: already checked
         }
@@ -174,7 +177,7 @@ public class FraudService {
         }
         Seen last = previous == null || ts >= previous.ts() ? current : previous;
         CardState next = new CardState(state.count() + 1, state.sum() + tx.amount(), recent, last);
-        return new Step(write(next), alerts);
+        return new Step(format.write(next), alerts);
     }
 
     /** @return the reason when the two uses could not both be genuine, else {@code null} */
@@ -226,14 +229,6 @@ public class FraudService {
 
     private static String number(double value) {
         return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
-    }
-
-    private CardState read(String value) {
-        try {
-            return json.readValue(value, CardState.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("unreadable card state " + value, e);
-        }
     }
 
     private String write(Object value) {

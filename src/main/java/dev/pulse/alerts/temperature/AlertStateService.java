@@ -1,12 +1,11 @@
 package dev.pulse.alerts.temperature;
 
+import dev.pulse.alerts.StateFormat;
 import dev.pulse.alerts.StateStore;
 import dev.pulse.events.WireTime;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Singleton;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -24,11 +23,11 @@ import java.util.Set;
 public class AlertStateService {
 
     private final StateStore store;
-    private final JsonMapper json;
+    private final StateFormat format;
 
     public AlertStateService(StateStore store, JsonMapper json) {
         this.store = store;
-        this.json = json;
+        this.format = new StateFormat(json);
     }
 
     /** Whether the state store failed just before: a reader with another source should not wait for it now. */
@@ -80,10 +79,6 @@ public class AlertStateService {
     }
 
     private DeviceAlertState read(String value) {
-        try {
-            return json.readValue(value, DeviceAlertState.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("unreadable alert state " + value, e);
-        }
+        return format.read(value, DeviceAlertState.class);
     }
 }

@@ -5,7 +5,7 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 
 /**
- * A device's alert state as kept in Redis under {@code <prefix>:temperature:state:<device id>} ({@code pulse.redis.prefix}, default {@code pulse}) (JSON): {@code RAISED}
+ * A device's alert state as kept in Redis under {@code <prefix>:temperature:state:<device id>} ({@code pulse.redis.prefix}, default {@code pulse}) (JSON, versioned by {@link dev.pulse.alerts.StateFormat}): {@code RAISED}
  * with the open excursion's alert id and start, or {@code NORMAL} with those of the device's last excursion (a
  * device that never had one has no key). The state changes only when an alert is raised or cleared, so a reading
  * that changes nothing writes nothing to Redis. A RAISED state is kept until the excursion clears, however long that

@@ -3,6 +3,7 @@ package dev.pulse.alerts.temperature;
 import dev.pulse.alerts.KeyedStateProcessor;
 import dev.pulse.alerts.KeyedStateProcessor.Item;
 import dev.pulse.alerts.KeyedStateProcessor.Step;
+import dev.pulse.alerts.StateFormat;
 import dev.pulse.alerts.StateStore;
 import dev.pulse.events.DeviceThreshold;
 import dev.pulse.events.EventDecoder;
@@ -45,6 +46,7 @@ public class TemperatureAlertService {
 
     private final EventDecoder decoder;
     private final JsonMapper json;
+    private final StateFormat format;
     private final DeadLetterEncoder deadLetters;
     private final TemperatureAlertProperties properties;
     private final KeyedStateProcessor<SensorReading> processor;
@@ -68,13 +70,14 @@ public class TemperatureAlertService {
                                    String group, TopicIds topicIds) {
         this.decoder = decoder;
         this.json = json;
+        this.format = new StateFormat(json);
         this.deadLetters = deadLetters;
         this.properties = properties;
         this.alertsTopic = alertsTopic;
         // An open excursion is kept however long it lasts, or the device would be raised again with a new id once its
         // state expired, and the first excursion would never clear.
         KeyedStateProcessor.Options options = new KeyedStateProcessor.Options(NAMESPACE, "state", group,
-            state -> read(state, DeviceAlertState.class).raised(), OPEN_LIST, false);
+            state -> format.read(state, DeviceAlertState.class).raised(), OPEN_LIST, false);
         this.processor = new KeyedStateProcessor<>(store, json, options, topicIds, device -> List.of(thresholdKey(device)));
     }
 
@@ -103,13 +106,13 @@ public class TemperatureAlertService {
     private Step step(SensorReading reading, Item<SensorReading> item, String stateJson, Map<String, String> context) {
         String device = reading.deviceId();
         long eventTime = reading.eventTimeMs() != null ? reading.eventTimeMs() : item.recordTimestampMs();
-        DeviceThreshold override = read(context.get(thresholdKey(device)), DeviceThreshold.class);
+        DeviceThreshold override = format.read(context.get(thresholdKey(device)), DeviceThreshold.class);
         double threshold = override != null && override.threshold() != null ? override.threshold()
             : properties.deviceThresholds().getOrDefault(device, properties.threshold());
         double hysteresis = override != null && override.hysteresis() != null ? override.hysteresis()
             : properties.deviceHysteresis().getOrDefault(device, properties.hysteresis());
         // Only a transition is written: RAISED with the excursion, then NORMAL remembering it (for the next id).
-        DeviceAlertState state = stateJson == null ? null : read(stateJson, DeviceAlertState.class);
+        DeviceAlertState state = format.read(stateJson, DeviceAlertState.class);
         double t = reading.temperature();
         if (state == null || !state.raised()) {
             if (t <= threshold) {
@@ -119,27 +122,16 @@ public class TemperatureAlertService {
             // number, which replaying the same readings gives again.
             int seq = state != null && state.since() != null && state.since() == eventTime ? state.seqOrOne() + 1 : 1;
             String alertId = "temp-" + device + "-" + eventTime + (seq == 1 ? "" : "-" + seq);
-            return new Step(write(new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime, seq == 1 ? null : seq, t, threshold)),
+            return new Step(format.write(new DeviceAlertState(TemperatureAlert.RAISED, alertId, eventTime, seq == 1 ? null : seq, t, threshold)),
                 List.of(write(new TemperatureAlert(alertId, device, TemperatureAlert.RAISED, t, threshold,
                     WireTime.epochSeconds(eventTime)))));
         }
         if (t < threshold - hysteresis) {
-            return new Step(write(new DeviceAlertState(DeviceAlertState.NORMAL, state.alertId(), state.since(), state.seq(), null, null)),
+            return new Step(format.write(new DeviceAlertState(DeviceAlertState.NORMAL, state.alertId(), state.since(), state.seq(), null, null)),
                 List.of(write(new TemperatureAlert(state.alertId(), device, TemperatureAlert.CLEARED, t,
                     threshold, WireTime.epochSeconds(eventTime)))));
         }
         return Step.unchanged(stateJson);
-    }
-
-    private <T> T read(String value, Class<T> type) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return json.readValue(value, type);
-        } catch (IOException e) {
-            throw new UncheckedIOException("unreadable state " + value, e);
-        }
     }
 
     private String write(Object value) {

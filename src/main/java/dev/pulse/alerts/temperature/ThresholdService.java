@@ -2,6 +2,7 @@ package dev.pulse.alerts.temperature;
 
 import dev.pulse.alerts.KeyedStateProcessor;
 import dev.pulse.alerts.KeyedStateProcessor.Step;
+import dev.pulse.alerts.StateFormat;
 import dev.pulse.alerts.StateStore;
 import dev.pulse.deadletters.DeadLetterEncoder;
 import dev.pulse.events.Decoded;
@@ -17,8 +18,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +45,7 @@ public class ThresholdService {
     }
 
     private final EventDecoder decoder;
-    private final JsonMapper json;
+    private final StateFormat format;
     private final DeadLetterEncoder deadLetters;
     /**
      * A partition read again from its beginning: the offset its group had committed when this instance was given it,
@@ -62,7 +61,7 @@ public class ThresholdService {
     public ThresholdService(EventDecoder decoder, JsonMapper json, DeadLetterEncoder deadLetters, StateStore store,
                             TopicIds topicIds, @Value(ThresholdListener.GROUP_ID) String group) {
         this.decoder = decoder;
-        this.json = json;
+        this.format = new StateFormat(json);
         this.deadLetters = deadLetters;
         KeyedStateProcessor.Options options = new KeyedStateProcessor.Options(TemperatureAlertService.NAMESPACE,
             "threshold", group, threshold -> true, null, true);
@@ -109,7 +108,7 @@ public class ThresholdService {
             .toList();
         // The transition has no outputs, so no record goes to an output topic: only dead letters come back.
         List<ProducerRecord<byte[], byte[]>> deadLetters = processor.processBatch(toApply, this::decode, Update::device,
-            (update, item, state, context) -> new Step(update.threshold() == null ? null : write(update.threshold()),
+            (update, item, state, context) -> new Step(update.threshold() == null ? null : format.write(update.threshold()),
                 List.of()),
             null, this.deadLetters);
         for (ConsumerRecord<byte[], byte[]> record : records) { // in the store now, whatever becomes of the batch
@@ -134,13 +133,5 @@ public class ThresholdService {
             return Decoded.ok(new Update(device, null));
         }
         return decoder.decodeThreshold(record.value()).map(threshold -> new Update(device, threshold));
-    }
-
-    private String write(DeviceThreshold threshold) {
-        try {
-            return json.writeValueAsString(threshold);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.pulse.alerts.temperature;
 
+import dev.pulse.alerts.StateFormat;
 import dev.pulse.testkit.InMemoryStateStore;
 import dev.pulse.events.DeviceThreshold;
 import dev.pulse.kafka.Topics;
@@ -36,12 +37,7 @@ class ThresholdServiceTest {
         record(Topics.DEVICE_THRESHOLDS, 4, "t2", null));
 
     private static DeviceThreshold held(InMemoryStateStore store, String device) {
-        String value = store.get(TemperatureAlertService.thresholdKey(device));
-        try {
-            return value == null ? null : JSON.readValue(value, DeviceThreshold.class);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(value, e);
-        }
+        return new StateFormat(JSON).read(store.get(TemperatureAlertService.thresholdKey(device)), DeviceThreshold.class);
     }
 
     @Test
