@@ -57,14 +57,17 @@ import java.util.regex.Pattern;
  * wrote (the outputs, changelogs, repartition topics, and the input offsets it was committing) until the broker aborts
  * it, {@code transaction.timeout.ms} after it began plus up to the coordinator's abort check interval
  * ({@code transaction.abort.timed.out.transaction.cleanup.interval.ms}, 10 s, a broker setting MSK does not expose).
- * Meanwhile everything the survivors write to those partitions is invisible, and the new owner cannot even read the
- * committed input offsets. Lowering the timeout does not help much (the check interval dominates, and a short timeout
- * fences live instances under load). The listeners have no such problem: their ids are per partition, so a
- * partition's new owner fences the old one ({@code dev.pulse.listeners.TransactionalBatchRunner}).
+ * Meanwhile everything the survivors write to those partitions is invisible (a repartition topic's included, which
+ * stalls the tasks downstream of it), and input offsets the dead transaction was committing cannot be read.
+ * Lowering the timeout does not help much (the check interval dominates, and a short timeout fences live instances
+ * under load). The listeners have no such problem: their ids are per partition, so a partition's new owner fences
+ * the old one ({@code dev.pulse.listeners.TransactionalBatchRunner}).
  *
  * <p>What: at every transition of the stream into {@code REBALANCING} (the group changed: a member died, joined or
- * left, and its session timeout is what makes a dead one leave) and every {@code check-interval} besides (a rebalance
- * that found this instance already rebalancing, a sweep that failed), each instance
+ * left, and its session timeout is what makes a dead one leave) and every {@code check-interval} besides (2 s, the
+ * heartbeat interval: a stream thread busy under load rejoins, and so rebalances, seconds after its heartbeat has
+ * learnt that the group dropped a member; also a rebalance that found this instance already rebalancing, or a sweep
+ * that failed), each instance
  * <ol>
  * <li>lists the transactions the brokers hold {@code ONGOING} ({@link Admin#listTransactions}), keeping this
  *     application's Streams ids;</li>

@@ -94,7 +94,7 @@ class AbandonedTransactionsTest {
         try (ApplicationContext context = ApplicationContext.run(offline)) {
             AbandonedTransactionsProperties properties = context.getBean(AbandonedTransactionsProperties.class);
             assertTrue(properties.enabled());
-            assertEquals(Duration.ofSeconds(5), properties.checkInterval());
+            assertEquals(Duration.ofSeconds(2), properties.checkInterval());
         }
         try (ApplicationContext context = ApplicationContext.run(Map.of("kafka.enabled", false,
             "pulse.kafka.create-topics", false, "pulse.aggregates.abandoned-transactions.enabled", false,
