@@ -23,16 +23,16 @@ import static dev.pulse.dashboard.Answers.statsItem;
 
 /**
  * Reads of the devices ({@code DeviceAverages}): a device's latest reading, its hopping-window
- * averages and its alert state (from {@link RecentEvents}); every device.
+ * averages and its alert state (from {@link RecentAlerts}); every device.
  */
 @Singleton
 public class DeviceQueries {
 
     private final StoreReads reads;
-    private final RecentEvents recent;
+    private final RecentAlerts recent;
     private final long deviceWindowMs;
 
-    DeviceQueries(StoreReads reads, RecentEvents recent, AggregatesProperties properties) {
+    DeviceQueries(StoreReads reads, RecentAlerts recent, AggregatesProperties properties) {
         this.reads = reads;
         this.recent = recent;
         this.deviceWindowMs = properties.deviceWindow().toMillis();
