@@ -2,6 +2,7 @@ package dev.pulse.dashboard;
 
 import dev.pulse.alerts.temperature.AlertStateService;
 import dev.pulse.testkit.InMemoryStateStore;
+import io.micronaut.health.HealthStatus;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -48,14 +49,18 @@ class RecentAlertsTest {
     }
 
     @Test
-    void answersNothingButNotReadyUntilTheTopicsWereReadToTheirEnd() {
+    void answersNotReadyAndIsNotReadyUntilTheTopicsWereReadToTheirEnd() {
         RecentAlerts alerts = recentAlerts(3);
         alerts.temperatureAlert("d-1", alert("t", 1_000), position(ALERTS[0]));
         StateNotReadyException e = assertThrows(StateNotReadyException.class, () -> alerts.alerts(true, true, 10));
         assertEquals("this instance is still reading temperature-alerts and fraud-alerts from their beginning, which "
             + "the alert lists are made of", e.getMessage());
+        AlertListsReadinessIndicator readiness = new AlertListsReadinessIndicator(alerts);
+        assertEquals(HealthStatus.DOWN, readiness.result().getStatus());
+
         alerts.complete();
         assertEquals(List.of("t"), ids(alerts.alerts(true, true, 10)));
+        assertEquals(HealthStatus.UP, readiness.result().getStatus());
     }
 
     private static RecentAlerts recentAlerts(int limit) {
