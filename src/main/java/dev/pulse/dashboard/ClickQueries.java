@@ -53,8 +53,9 @@ public class ClickQueries {
             AggregateStores.RECENT_ENRICHED_CLICKS, user, path, forwarded, () -> {
                 List<JsonNode> clicks = new ArrayList<>();
                 // Cut at what the store keeps: while a click goes in, the one it pushes out is still there.
-                for (LatestRecords.Entry entry : LatestRecords.newest(store(AggregateStores.RECENT_ENRICHED_CLICKS),
-                    user, Math.min(limit, clicksKept))) {
+                ReadOnlyKeyValueStore<Bytes, byte[]> store = reads.store(AggregateStores.RECENT_ENRICHED_CLICKS,
+                    QueryableStoreTypes.keyValueStore(), user);
+                for (LatestRecords.Entry entry : LatestRecords.newest(store, user, Math.min(limit, clicksKept))) {
                     clicks.add(json(entry.value()));
                 }
                 return items(clicks);
@@ -71,8 +72,9 @@ public class ClickQueries {
         return reads.scanRead("conversions", CacheGroups.CONVERSIONS, Integer.toString(limit),
             AggregateStores.RECENT_CONVERSIONS, path, forwarded, () -> {
                 List<Map<String, Object>> part = new ArrayList<>();
-                for (LatestRecords.Entry entry : LatestRecords.newestOfEveryGroup(
-                    store(AggregateStores.RECENT_CONVERSIONS), wanted)) {
+                ReadOnlyKeyValueStore<Bytes, byte[]> store = reads.store(AggregateStores.RECENT_CONVERSIONS,
+                    QueryableStoreTypes.keyValueStore());
+                for (LatestRecords.Entry entry : LatestRecords.newestOfEveryGroup(store, wanted)) {
                     part.add(ordered("timestamp", entry.timestamp(), "partition", Integer.parseInt(entry.group()),
                         "sequence", entry.sequence(), "match", json(entry.value())));
                 }
@@ -84,10 +86,6 @@ public class ClickQueries {
                     .thenComparingDouble(m -> number(m, "sequence")).reversed());
                 return items(all.subList(0, Math.min(wanted, all.size())).stream().map(m -> m.get("match")).toList());
             });
-    }
-
-    private ReadOnlyKeyValueStore<Bytes, byte[]> store(String name) {
-        return reads.store(name, QueryableStoreTypes.keyValueStore());
     }
 
     private JsonNode json(byte[] value) {

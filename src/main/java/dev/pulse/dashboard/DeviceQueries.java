@@ -67,9 +67,11 @@ public class DeviceQueries {
     }
 
     private Map<String, Object> deviceAnswer(String deviceId) {
-        SensorReading latest = latest().get(deviceId);
+        SensorReading latest = reads.<ReadOnlyKeyValueStore<String, SensorReading>>store(AggregateStores.DEVICE_LATEST,
+            QueryableStoreTypes.keyValueStore(), deviceId).get(deviceId);
+        // Same partitions as the latest readings (one sub-topology, keyed by device).
         ReadOnlyWindowStore<String, Stats> windows = reads.store(AggregateStores.DEVICE_AVERAGES,
-            QueryableStoreTypes.windowStore());
+            QueryableStoreTypes.windowStore(), deviceId);
         List<Map<String, Object>> averages = new ArrayList<>();
         try (WindowStoreIterator<Stats> it = windows.backwardFetch(deviceId, StoreReads.BEGINNING, StoreReads.END)) {
             it.forEachRemaining(kv -> {

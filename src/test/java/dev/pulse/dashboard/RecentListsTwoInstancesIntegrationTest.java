@@ -2,6 +2,7 @@ package dev.pulse.dashboard;
 
 import dev.pulse.aggregates.AggregateStores;
 import dev.pulse.kafka.Topics;
+import dev.pulse.security.PeerSignature;
 import dev.pulse.testkit.IsolatedTopics;
 import dev.pulse.testkit.KafkaTestClient;
 import dev.pulse.testkit.Ports;
@@ -45,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  *
  * <p>The joining instance is asked first (the instances share Redis: an answer the first one cached would hide the
  * second's), and every answer it gives is a 503 while it starts or the right answer, worked out here from what was
- * sent.
+ * sent. A question forwarded to an instance that does not hold the key (its asker's metadata out of date) is a 503,
+ * not the key read as absent.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RecentListsTwoInstancesIntegrationTest {
@@ -132,6 +134,23 @@ class RecentListsTwoInstancesIntegrationTest {
         for (int instance : new int[] {1, 0}) {
             assertEquals(matches, rightOr503(instance, "/api/conversions?limit=1000").get("items"), "instance " + instance);
             assertEquals(matches.subList(0, 3), rightOr503(instance, "/api/conversions?limit=3").get("items"));
+        }
+    }
+
+    @Test
+    void aQuestionForwardedToAnInstanceThatDoesNotHoldTheKeyIsA503NotAnEmptyAnswer() throws Exception {
+        // What an instance asks on metadata that a rebalance has changed since: the key's partition moved away.
+        KafkaStreams second = instances.get(1).getBean(KafkaStreams.class);
+        String user = clicksOf.keySet().stream().filter(u -> second.queryMetadataForKey(AggregateStores.HOME_CLICKS, u,
+            Serdes.String().serializer()).activeHost().port() == ports.get(0)).findFirst().orElseThrow();
+        PeerSignature signature = instances.get(1).getBean(PeerSignature.class);
+        for (String path : List.of("/api/users/" + user + "/clicks/enriched", "/api/users/" + user + "/home-clicks",
+            "/api/users/" + user + "/sessions")) {
+            HttpRequest.Builder forwarded = HttpRequest.newBuilder(URI.create("http://localhost:" + ports.get(1) + path));
+            signature.headers("GET", path).forEach(forwarded::header);
+            HttpResponse<String> answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, answer.statusCode(), path + ": " + answer.body());
+            assertEquals("5", answer.headers().firstValue("Retry-After").orElse(null), path);
         }
     }
 
