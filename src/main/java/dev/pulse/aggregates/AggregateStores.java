@@ -36,6 +36,18 @@ public final class AggregateStores {
      * {@code user-events} to {@code user-clicks}, so a deployment does not restore the sessions of events into it.
      */
     public static final String USER_SESSIONS = "click-sessions-store";
+    /**
+     * Key-value, {@link LatestRecords}' layout: each user's latest {@code enriched-clicks} records (the newest
+     * {@code pulse.aggregates.recent-clicks}), grouped by user. Same partitions as {@code clicks-by-user}: the owner of
+     * a user is found by the user as a UTF-8 key.
+     */
+    public static final String RECENT_ENRICHED_CLICKS = "recent-enriched-clicks-store";
+    /**
+     * Key-value, {@link LatestRecords}' layout: each partition's latest {@code click-purchases} records (the newest
+     * {@code pulse.aggregates.recent-conversions}), grouped by the partition number as text; the latest of all are
+     * the newest of every partition's.
+     */
+    public static final String RECENT_CONVERSIONS = "recent-conversions-store";
 
     // Stores the topology needs but the dashboard does not query.
     static final String USER_PROFILES = "user-profiles-store";

@@ -24,6 +24,10 @@ import java.time.Duration;
  *                         wall clock instead ({@code windowed-aggregates}, {@code event-counts}, the page views of
  *                         {@code top-pages}); unset means {@code grace}
  * @param idleCloseCheck   how often the wall clock is checked for that
+ * @param recentClicks     how many of each user's latest {@code enriched-clicks} the topology keeps for
+ *                         {@code GET /api/users/{user}/clicks/enriched} (at most that many are listed)
+ * @param recentConversions how many of each partition's latest {@code click-purchases} the topology keeps for
+ *                         {@code GET /api/conversions} (at most that many are listed; a {@code limit} goes up to 1000)
  */
 @ConfigurationProperties("pulse.aggregates")
 public record AggregatesProperties(
@@ -39,7 +43,9 @@ public record AggregatesProperties(
     @Bindable(defaultValue = "24h") Duration storeRetention,
     @Bindable(defaultValue = "/home") String homePage,
     @Nullable Duration idleCloseAfter,
-    @Bindable(defaultValue = "1s") Duration idleCloseCheck) {
+    @Bindable(defaultValue = "1s") Duration idleCloseCheck,
+    @Bindable(defaultValue = "100") int recentClicks,
+    @Bindable(defaultValue = "1000") int recentConversions) {
 
     public AggregatesProperties {
         require(!grace.isNegative(), "grace must not be negative");
@@ -51,6 +57,7 @@ public record AggregatesProperties(
             require(window.toMillis() > 0, "window sizes, advance, session gap and join window must be positive");
         }
         require(topN >= 1, "top-n must be at least 1");
+        require(recentClicks >= 1 && recentConversions >= 1, "recent-clicks and recent-conversions must be at least 1");
         require(deviceAdvance.compareTo(deviceWindow) <= 0, "device-advance must not exceed device-window");
         Duration longest = java.util.stream.Stream.of(categoryWindow, eventCountWindow, pageWindow, deviceWindow, sessionGap)
             .max(Duration::compareTo).orElseThrow();
@@ -62,19 +69,28 @@ public record AggregatesProperties(
     public static AggregatesProperties defaults() {
         return new AggregatesProperties(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(5),
             Duration.ofMinutes(1), 10, Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(5),
-            Duration.ofHours(1), Duration.ofHours(24), "/home", null, Duration.ofSeconds(1));
+            Duration.ofHours(1), Duration.ofHours(24), "/home", null, Duration.ofSeconds(1), 100, 1000);
     }
 
     /** A copy listing {@code n} pages per window. */
     public AggregatesProperties withTopN(int n) {
         return new AggregatesProperties(grace, categoryWindow, eventCountWindow, pageWindow, n, deviceWindow,
-            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage, idleCloseAfter, idleCloseCheck);
+            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage, idleCloseAfter, idleCloseCheck, recentClicks,
+            recentConversions);
     }
 
     /** A copy with {@code window} as the category window and {@code grace} as every window's grace and idle close. */
     public AggregatesProperties withCategoryWindow(Duration window, Duration grace) {
         return new AggregatesProperties(grace, window, eventCountWindow, pageWindow, topN, deviceWindow,
-            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage, grace, idleCloseCheck);
+            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage, grace, idleCloseCheck, recentClicks,
+            recentConversions);
+    }
+
+    /** A copy keeping {@code clicks} latest enriched clicks per user and {@code conversions} matches per partition. */
+    public AggregatesProperties withRecent(int clicks, int conversions) {
+        return new AggregatesProperties(grace, categoryWindow, eventCountWindow, pageWindow, topN, deviceWindow,
+            deviceAdvance, sessionGap, joinWindow, storeRetention, homePage, idleCloseAfter, idleCloseCheck, clicks,
+            conversions);
     }
 
     private static void require(boolean condition, String message) {

@@ -49,7 +49,13 @@ import java.util.Map;
  *     {@code user, clicked_product, purchased_product, time_diff} for a purchase at or after a click of
  *     the same user, at most {@code join-window} (1 h) later, both ends inclusive; per match.</li>
  * </ul>
- * {@code user-profiles} is a table keyed by user: a null value deletes the profile, a record
+ * Besides, for the dashboard's reads of these lists ({@link LatestRecords}, restored like any store, so an instance
+ * that has just started answers as one that has run all along): each user's latest {@code enriched-clicks}
+ * ({@link AggregateStores#RECENT_ENRICHED_CLICKS}, {@code recent-clicks} per user) and each partition's latest
+ * {@code click-purchases} ({@link AggregateStores#RECENT_CONVERSIONS}, {@code recent-conversions} per partition),
+ * written in the transaction of the records they list.
+ *
+ * <p>{@code user-profiles} is a table keyed by user: a null value deletes the profile, a record
  * without a key goes to {@code dead-letter-queue}. {@code product-catalog} is a global table, so
  * clicks and purchases keyed by user can look up any product.
  *
@@ -110,7 +116,7 @@ final class ClickEnrichment {
         GlobalKTable<String, Product> catalog = productCatalog(builder, inputs);
         KStream<String, ClickEvent> clicksByUser = inputs.clicksByUser(builder);
         KStream<String, PurchaseEvent> purchasesByUser = purchasesByUser(builder, inputs, purchases);
-        enrichedClicks(clicksByUser, userProfiles(builder, inputs, profiles), catalog, profiles, inputs);
+        enrichedClicks(clicksByUser, userProfiles(builder, inputs, profiles), catalog, profiles, properties, inputs);
         enrichedPurchases(purchasesByUser, catalog, inputs);
         clickPurchases(clicksByUser, purchasesByUser, purchases, properties, inputs);
     }
@@ -175,9 +181,9 @@ final class ClickEnrichment {
 
     private static void enrichedClicks(KStream<String, ClickEvent> clicksByUser, KTable<String, UserProfile> profiles,
                                        GlobalKTable<String, Product> catalog, Serde<UserProfile> profileSerde,
-                                       InputStreams inputs) {
+                                       AggregatesProperties properties, InputStreams inputs) {
         JsonMapper jsonMapper = inputs.jsonMapper();
-        clicksByUser
+        KStream<String, byte[]> enriched = clicksByUser
             .leftJoin(profiles, (click, profile) -> {
                     JsonOut out = JsonOut.copyOf(original(click.original(), inputs.decoder()))
                         .put("user_name", profile == null ? null : profile.name())
@@ -189,8 +195,10 @@ final class ClickEnrichment {
                 (enriching, product) -> enriching.product() == null
                     ? enriching.out().bytes(jsonMapper)
                     : withProduct(enriching.out(), product).bytes(jsonMapper),
-                Named.as("clicks-join-catalog"))
-            .to(inputs.topic(Topics.ENRICHED_CLICKS), Produced.with(STRINGS, BYTES).withName("enriched-clicks-sink"));
+                Named.as("clicks-join-catalog"));
+        enriched.to(inputs.topic(Topics.ENRICHED_CLICKS), Produced.with(STRINGS, BYTES).withName("enriched-clicks-sink"));
+        enriched.process(LatestRecords.keeper(AggregateStores.RECENT_ENRICHED_CLICKS, properties.recentClicks(),
+            LatestRecords.Grouping.KEY), Named.as("enriched-clicks-latest"));
     }
 
     private static void enrichedPurchases(KStream<String, PurchaseEvent> purchasesByUser,
@@ -207,7 +215,7 @@ final class ClickEnrichment {
     private static void clickPurchases(KStream<String, ClickEvent> clicksByUser,
                                        KStream<String, PurchaseEvent> purchasesByUser, Serde<PurchaseEvent> purchases,
                                        AggregatesProperties properties, InputStreams inputs) {
-        clicksByUser
+        KStream<String, byte[]> matches = clicksByUser
             .join(purchasesByUser,
                 (user, click, purchase) -> JsonOut.object()
                     .put("user", user)
@@ -219,8 +227,11 @@ final class ClickEnrichment {
                 JoinWindows.ofTimeDifferenceAndGrace(properties.joinWindow(), properties.grace()).before(Duration.ZERO),
                 StreamJoined.with(STRINGS, inputs.clicks(), purchases)
                     .withName("clicks-join-purchases")
-                    .withStoreName(AggregateStores.CLICK_PURCHASE_JOIN))
-            .to(inputs.topic(Topics.CLICK_PURCHASES), Produced.with(STRINGS, BYTES).withName("click-purchases-sink"));
+                    .withStoreName(AggregateStores.CLICK_PURCHASE_JOIN));
+        matches.to(inputs.topic(Topics.CLICK_PURCHASES), Produced.with(STRINGS, BYTES).withName("click-purchases-sink"));
+        // Per partition, not per user: the read lists the latest matches of all users.
+        matches.process(LatestRecords.keeper(AggregateStores.RECENT_CONVERSIONS, properties.recentConversions(),
+            LatestRecords.Grouping.PARTITION), Named.as("click-purchases-latest"));
     }
 
     private static JsonOut withProduct(JsonOut out, Product product) {

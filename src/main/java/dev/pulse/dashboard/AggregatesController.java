@@ -113,13 +113,17 @@ public class AggregatesController {
     }
 
     @Get("/users/{user}/clicks/enriched")
-    public String enrichedClicks(@PathVariable String user, @Nullable @QueryValue Integer limit) {
-        return clicks.enrichedClicks(user, BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
+    public String enrichedClicks(@PathVariable String user, @Nullable @QueryValue Integer limit, HttpRequest<?> request,
+                                 @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
+        return clicks.enrichedClicks(user, BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT),
+            pathOf(request), StoreRouter.isForwarded(forwarded));
     }
 
     @Get("/conversions")
-    public String conversions(@Nullable @QueryValue Integer limit) {
-        return clicks.conversions(BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT));
+    public String conversions(@Nullable @QueryValue Integer limit, HttpRequest<?> request,
+                              @Nullable @Header(StoreRouter.FORWARDED) String forwarded) {
+        return clicks.conversions(BadParameterException.checkLimit("limit", limit, DEFAULT_LIMIT), pathOf(request),
+            StoreRouter.isForwarded(forwarded));
     }
 
     @Error(exception = StateNotReadyException.class, global = true)

@@ -56,14 +56,14 @@ public class CategoryQueries {
         return reads.keyRead("category-windows", CacheGroups.categoryWindows(category), from + ":" + to,
             AggregateStores.CATEGORY_WINDOWS, category, path, forwarded, () -> {
                 ReadOnlyWindowStore<String, Stats> store = reads.store(AggregateStores.CATEGORY_WINDOWS,
-                    QueryableStoreTypes.windowStore());
+                    QueryableStoreTypes.windowStore(), category);
                 List<KeyValue<Long, Stats>> windows = new ArrayList<>();
                 try (WindowStoreIterator<Stats> it = store.backwardFetch(category, millis(from), millis(to).minusMillis(1))) {
                     it.forEachRemaining(windows::add);
                 }
                 // The emitted store has the same partitions as the windows: this instance holds the category's key of both.
                 Long emittedUpTo = reads.<ReadOnlyKeyValueStore<String, Long>>store(
-                    AggregateStores.CATEGORY_WINDOWS_EMITTED, QueryableStoreTypes.keyValueStore()).get(category);
+                    AggregateStores.CATEGORY_WINDOWS_EMITTED, QueryableStoreTypes.keyValueStore(), category).get(category);
                 List<Map<String, Object>> items = new ArrayList<>();
                 for (KeyValue<Long, Stats> window : windows) {
                     long end = window.key + categoryWindowMs;

@@ -8,15 +8,12 @@ import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.configuration.kafka.seek.KafkaSeekOperation;
 import io.micronaut.configuration.kafka.seek.KafkaSeeker;
-import io.micronaut.json.JsonMapper;
-import io.micronaut.json.tree.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,12 +21,18 @@ import java.util.Set;
 
 /**
  * Follows Pulse's output topics on every instance (a group of its own per instance, starting a
- * little before the end of each partition) to keep {@link RecentEvents} current and to mark cached
- * dashboard answers out of date the moment the state they show changes.
+ * little before the end of each partition) to mark cached dashboard answers out of date the moment
+ * the state they show changes. What the answers show is in the Kafka Streams stores, which have a
+ * record before its transaction commits, or in the alert state in Redis, written before the alert's
+ * transaction commits: by the time a record is read here, a fresh answer shows it. The alert lists
+ * are bumped by {@link AlertHistoryReader} instead, once the alert is in this instance's view. The
+ * records re-read at start bump the groups they touch again: their state may have changed while no
+ * instance was following.
  *
- * <p>In: every aggregate, join and alert output topic, {@code read_committed}. Out: nothing on
- * Kafka; version bumps in Redis. A record it cannot read is logged and skipped: these topics are
- * Pulse's own output, and the dashboard must not stop over one of them.
+ * <p>In: every aggregate and join output topic and {@code temperature-alerts} (a device's
+ * {@code alert_state}), {@code read_committed}. Out: nothing on Kafka; version bumps in Redis. A
+ * record it cannot read is logged and skipped: these topics are Pulse's own output, and the dashboard
+ * must not stop over one of them.
  */
 @KafkaListener(uniqueGroupId = true, groupId = "pulse-dashboard", offsetReset = OffsetReset.LATEST,
     isolation = IsolationLevel.READ_COMMITTED, batch = true)
@@ -37,17 +40,12 @@ public class DashboardFeedListener implements ConsumerSeekAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(DashboardFeedListener.class);
 
-    private final RecentEvents recent;
     private final DashboardCache cache;
-    private final JsonMapper jsonMapper;
     private final TopicNames topics;
     private final int replay;
 
-    public DashboardFeedListener(RecentEvents recent, DashboardCache cache, JsonMapper jsonMapper, TopicNames topics,
-                                 DashboardProperties properties) {
-        this.recent = recent;
+    public DashboardFeedListener(DashboardCache cache, TopicNames topics, DashboardProperties properties) {
         this.cache = cache;
-        this.jsonMapper = jsonMapper;
         this.topics = topics;
         this.replay = properties.replayPerPartition();
     }
@@ -55,7 +53,7 @@ public class DashboardFeedListener implements ConsumerSeekAware {
     @Topic({Topics.WORD_TOTALS_PROPERTY, Topics.AGGREGATED_TOPIC_PROPERTY, Topics.WINDOWED_AGGREGATES_PROPERTY,
         Topics.EVENT_COUNTS_PROPERTY, Topics.CLICK_COUNTS_PROPERTY, Topics.TOP_PAGES_PROPERTY,
         Topics.USER_SESSIONS_PROPERTY, Topics.DEVICE_AVERAGES_PROPERTY, Topics.TEMPERATURE_ALERTS_PROPERTY,
-        Topics.FRAUD_ALERTS_PROPERTY, Topics.CLICK_PURCHASES_PROPERTY, Topics.ENRICHED_CLICKS_PROPERTY})
+        Topics.CLICK_PURCHASES_PROPERTY, Topics.ENRICHED_CLICKS_PROPERTY})
     public void receive(List<ConsumerRecord<String, String>> records) {
         Set<String> changed = new LinkedHashSet<>();
         for (ConsumerRecord<String, String> record : records) {
@@ -92,37 +90,18 @@ public class DashboardFeedListener implements ConsumerSeekAware {
             changed.add(CacheGroups.device(key));
             changed.add(CacheGroups.DEVICES);
         } else if (topic.equals(topics.resolve(Topics.TEMPERATURE_ALERTS))) {
-            recent.temperatureAlert(key, json(record.value()));
-            changed.add(CacheGroups.ALERTS);
             changed.add(CacheGroups.device(key));
             changed.add(CacheGroups.DEVICES); // the device list shows each device's alert state
-        } else if (topic.equals(topics.resolve(Topics.FRAUD_ALERTS))) {
-            recent.fraudAlert(json(record.value()));
-            changed.add(CacheGroups.ALERTS);
         } else if (topic.equals(topics.resolve(Topics.CLICK_PURCHASES))) {
-            recent.conversion(json(record.value()), position(record));
             changed.add(CacheGroups.CONVERSIONS);
         } else if (topic.equals(topics.resolve(Topics.ENRICHED_CLICKS))) {
-            recent.enrichedClick(key, json(record.value()), position(record));
             changed.add(CacheGroups.enrichedClicks(key));
-        }
-    }
-
-    private static RecentEvents.Position position(ConsumerRecord<?, ?> record) {
-        return new RecentEvents.Position(record.timestamp(), record.partition(), record.offset());
-    }
-
-    private JsonNode json(String value) {
-        try {
-            return jsonMapper.readValue(value, JsonNode.class);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
         }
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions, KafkaSeeker seeker) {
-        // Start a little before the end, so recent alerts and matches are there right after start-up.
+        // Start a little before the end, so what changed while no instance was following is announced again.
         for (TopicPartition partition : partitions) {
             seeker.perform(KafkaSeekOperation.seekRelativeToEnd(partition, replay));
         }

@@ -9,11 +9,12 @@ import java.time.Duration;
  * The dashboard's settings ({@code pulse.dashboard.*}).
  *
  * @param cacheTtl        the longest a cached answer lives; a change to what it shows replaces it sooner
- * @param recentLimit     how many of the latest alerts, conversions and enriched clicks (per user) each
- *                        instance keeps to answer from its own state
- * @param replayPerPartition how many of the latest records of each output partition an instance reads
- *                        at start-up to fill that state (open alerts and a device's alert state come from the
- *                        alert state in Redis instead, and from this only while Redis does not answer)
+ * @param recentLimit     how many of the latest temperature alerts and fraud alerts each instance keeps of
+ *                        what the alert topics hold, for the alert lists (the click lists are kept by the
+ *                        topology: {@code pulse.aggregates.recent-clicks}, {@code recent-conversions})
+ * @param replayPerPartition how many of the latest records of each output partition an instance reads again
+ *                        at start-up to mark the cached answers they touch out of date (their state may have
+ *                        changed while no instance was following); no answer is made of them
  * @param refresh         how often the web page asks for new figures
  */
 @ConfigurationProperties("pulse.dashboard")

@@ -23,16 +23,16 @@ import static dev.pulse.dashboard.Answers.statsItem;
 
 /**
  * Reads of the devices ({@code DeviceAverages}): a device's latest reading, its hopping-window
- * averages and its alert state (from {@link RecentEvents}); every device.
+ * averages and its alert state (from {@link RecentAlerts}); every device.
  */
 @Singleton
 public class DeviceQueries {
 
     private final StoreReads reads;
-    private final RecentEvents recent;
+    private final RecentAlerts recent;
     private final long deviceWindowMs;
 
-    DeviceQueries(StoreReads reads, RecentEvents recent, AggregatesProperties properties) {
+    DeviceQueries(StoreReads reads, RecentAlerts recent, AggregatesProperties properties) {
         this.reads = reads;
         this.recent = recent;
         this.deviceWindowMs = properties.deviceWindow().toMillis();
@@ -67,9 +67,11 @@ public class DeviceQueries {
     }
 
     private Map<String, Object> deviceAnswer(String deviceId) {
-        SensorReading latest = latest().get(deviceId);
+        SensorReading latest = reads.<ReadOnlyKeyValueStore<String, SensorReading>>store(AggregateStores.DEVICE_LATEST,
+            QueryableStoreTypes.keyValueStore(), deviceId).get(deviceId);
+        // Same partitions as the latest readings (one sub-topology, keyed by device).
         ReadOnlyWindowStore<String, Stats> windows = reads.store(AggregateStores.DEVICE_AVERAGES,
-            QueryableStoreTypes.windowStore());
+            QueryableStoreTypes.windowStore(), deviceId);
         List<Map<String, Object>> averages = new ArrayList<>();
         try (WindowStoreIterator<Stats> it = windows.backwardFetch(deviceId, StoreReads.BEGINNING, StoreReads.END)) {
             it.forEachRemaining(kv -> {

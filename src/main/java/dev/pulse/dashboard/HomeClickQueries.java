@@ -22,7 +22,7 @@ public class HomeClickQueries {
         return reads.keyRead("home-clicks", CacheGroups.homeClicks(user), "count", AggregateStores.HOME_CLICKS, user,
             path, forwarded, () -> {
                 Long count = reads.<ReadOnlyKeyValueStore<String, Long>>store(AggregateStores.HOME_CLICKS,
-                    QueryableStoreTypes.keyValueStore()).get(user);
+                    QueryableStoreTypes.keyValueStore(), user).get(user);
                 return answer("user", user, "count", count == null ? 0L : count);
             });
     }

@@ -7,16 +7,17 @@ import java.util.List;
 import static dev.pulse.dashboard.Answers.items;
 
 /**
- * The dashboard's alert list, cached in Redis and computed from {@link RecentEvents} otherwise
- * (the lists of the click joins are {@link ClickQueries}').
+ * The dashboard's alert list, cached in Redis and computed from {@link RecentAlerts} otherwise
+ * (the lists of the click joins are {@link ClickQueries}'). Until this instance has read the alert topics to
+ * the end they had when it started, the list is a 503, never a part of it, and nothing is cached.
  */
 @Singleton
 public class ListsService {
 
     private final DashboardCache cache;
-    private final RecentEvents recent;
+    private final RecentAlerts recent;
 
-    public ListsService(DashboardCache cache, RecentEvents recent) {
+    public ListsService(DashboardCache cache, RecentAlerts recent) {
         this.cache = cache;
         this.recent = recent;
     }

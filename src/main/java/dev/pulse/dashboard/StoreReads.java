@@ -3,6 +3,8 @@ package dev.pulse.dashboard;
 import io.micronaut.configuration.kafka.streams.InteractiveQueryService;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Singleton;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreType;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -32,12 +35,15 @@ class StoreReads {
     static final Instant END = Instant.ofEpochMilli(Long.MAX_VALUE / 2);
 
     private final InteractiveQueryService queries;
+    private final KafkaStreams streams;
     private final StoreRouter router;
     private final DashboardCache cache;
     private final JsonMapper jsonMapper;
 
-    StoreReads(InteractiveQueryService queries, StoreRouter router, DashboardCache cache, JsonMapper jsonMapper) {
+    StoreReads(InteractiveQueryService queries, KafkaStreams streams, StoreRouter router, DashboardCache cache,
+               JsonMapper jsonMapper) {
         this.queries = queries;
+        this.streams = streams;
         this.router = router;
         this.cache = cache;
         this.jsonMapper = jsonMapper;
@@ -83,7 +89,27 @@ class StoreReads {
         });
     }
 
-    /** This instance's {@code name} store; a store not (yet, or no longer) queryable answers 503. */
+    /**
+     * The partition of this instance's {@code name} store that holds {@code key}, for a key read: a partition this
+     * instance does not hold (any more, or yet: a task still restoring, a question forwarded on metadata that a
+     * rebalance has since changed) answers 503 rather than a key that reads as absent.
+     */
+    <T> T store(String name, QueryableStoreType<T> type, String key) {
+        OptionalInt partition = router.partition(name, key);
+        if (partition.isEmpty()) {
+            return store(name, type);
+        }
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(name, type).withPartition(partition.getAsInt()));
+        } catch (InvalidStateStoreException notHere) {
+            throw new StateNotReadyException(name);
+        }
+    }
+
+    /**
+     * This instance's {@code name} store, all its partitions here; a store not (yet, or no longer) queryable answers
+     * 503. For a read of one key, {@link #store(String, QueryableStoreType, String)}.
+     */
     <T> T store(String name, QueryableStoreType<T> type) {
         try {
             Optional<T> store = queries.getQueryableStore(name, type);

@@ -22,6 +22,7 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Finds which instance holds a key of a Kafka Streams store (interactive-query metadata, from each instance's
@@ -75,6 +76,23 @@ public class StoreRouter {
             throw new StateNotReadyException(store);
         }
         return owner.equals(self) ? Optional.empty() : Optional.of(owner);
+    }
+
+    /**
+     * The partition of {@code store} that holds {@code key}, by this instance's metadata, for reading that partition
+     * only; empty for a lone instance without {@code application.server}, which holds every partition.
+     *
+     * @throws StateNotReadyException while the metadata is not there yet
+     */
+    public OptionalInt partition(String store, String key) {
+        if (self == null) {
+            return OptionalInt.empty();
+        }
+        KeyQueryMetadata metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+        if (metadata == null || metadata.partition() < 0) {
+            throw new StateNotReadyException(store);
+        }
+        return OptionalInt.of(metadata.partition());
     }
 
     /**

@@ -100,7 +100,7 @@ public class UserActivityQueries {
         return reads.keyRead("sessions", CacheGroups.sessions(user), "all", AggregateStores.USER_SESSIONS, user, path,
             forwarded, () -> {
                 ReadOnlySessionStore<String, Long> store = reads.store(AggregateStores.USER_SESSIONS,
-                    QueryableStoreTypes.sessionStore());
+                    QueryableStoreTypes.sessionStore(), user);
                 List<Map<String, Object>> items = new ArrayList<>();
                 try (KeyValueIterator<Windowed<String>, Long> it = store.fetch(user)) {
                     it.forEachRemaining(kv -> items.add(ordered(

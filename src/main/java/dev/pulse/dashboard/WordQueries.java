@@ -31,7 +31,8 @@ public class WordQueries {
     public String word(String word, String path, boolean forwarded) {
         return reads.keyRead("word", CacheGroups.word(word), "count", AggregateStores.WORD_COUNTS, word, path, forwarded,
             () -> {
-                Long count = counts().get(word);
+                Long count = reads.<ReadOnlyKeyValueStore<String, Long>>store(AggregateStores.WORD_COUNTS,
+                    QueryableStoreTypes.keyValueStore(), word).get(word);
                 return answer("word", word, "count", count == null ? 0L : count);
             });
     }

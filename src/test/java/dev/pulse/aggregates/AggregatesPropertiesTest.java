@@ -33,7 +33,9 @@ class AggregatesPropertiesTest {
             "pulse.aggregates.device-advance", "30s",
             "pulse.aggregates.session-gap", "10m",
             "pulse.aggregates.join-window", "2h",
-            "pulse.aggregates.home-page", "/"));
+            "pulse.aggregates.home-page", "/",
+            "pulse.aggregates.recent-clicks", "5",
+            "pulse.aggregates.recent-conversions", "7"));
         try (ApplicationContext context = ApplicationContext.run(settings)) {
             AggregatesProperties properties = context.getBean(AggregatesProperties.class);
             assertEquals(Duration.ofSeconds(30), properties.grace());
@@ -43,6 +45,8 @@ class AggregatesPropertiesTest {
             assertEquals(Duration.ofMinutes(10), properties.sessionGap());
             assertEquals(Duration.ofHours(2), properties.joinWindow());
             assertEquals("/", properties.homePage());
+            assertEquals(5, properties.recentClicks());
+            assertEquals(7, properties.recentConversions());
         }
     }
 
