@@ -138,6 +138,10 @@ final class DrillStack implements AutoCloseable {
             properties.put("pulse.demo.enabled", "false");
             // The drills' traffic runs its event time ahead of the clock (readings 10 s apart, payments minutes apart).
             properties.put("pulse.time.max-future", "3650d");
+            // Its user events and clicks keep to one minute at the start of the drill's 5-minute window, so that no
+            // window closes during a drill (Traffic): the wall clock must not close them either when a partition is
+            // quiet between scenarios. The idle close itself is tested in QuietPartitionWindowsIntegrationTest.
+            properties.put("pulse.aggregates.idle-close-after", "2h");
             return properties;
         }
 

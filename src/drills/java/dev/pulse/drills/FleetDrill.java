@@ -6,9 +6,9 @@ import dev.pulse.testkit.PulseProcess;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -51,10 +51,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code -Ddrill.fleet.redis.down} (seconds Redis stays away, 60).
  */
 @Tag("drill")
-@Disabled("Not yet green, so not in CI (see the drills guide): the killed instance's Kafka Streams partitions produce"
-    + " again only after about 20 s (its exactly_once_v2 transaction waits for the broker's timeout abort), and during"
-    + " the rolling restart a restarted instance answers a user's enriched clicks empty (its replayed view is bounded)"
-    + " and caches that. Run it with ./mvnw -Pdrills verify -Dtest=FleetDrill"
+@Disabled("Not yet green, so not in CI (see the drills guide): after a SIGKILL the survivors abort the killed instance's"
+    + " open Streams transaction as soon as the group drops it (10 s), but on these 2 cores its partitions produce again"
+    + " only after 16-19 s, over the 15 s limit (scenario 3). Run it with ./mvnw -Pdrills verify -Dtest=FleetDrill"
     + " -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -74,7 +73,9 @@ class FleetDrill {
     private final Map<String, Object> answers = new LinkedHashMap<>();
     /**
      * The reads of {@link #answers} whose answer no later traffic changes. Not the samples' windows and sessions: their
-     * event times (2023, 2025) fall out of the stores' 24 h retention once the drills' traffic moves stream time on.
+     * event times (2021, 2023, 2025) fall out of the stores' 24 h retention once the drills' traffic moves stream time
+     * on, and a store then answers without them (a restarted instance's restored store at once, a long-running one's
+     * as its segments expire).
      */
     private final List<String> stableReads = new ArrayList<>();
 
@@ -468,7 +469,6 @@ class FleetDrill {
                 "product_name", "Laptop " + j, "product_price", 100 * (j + 1)))));
             answers.put("/api/users/" + user + "/sessions", Map.of("items", List.of(Map.of("session_start", clicked,
                 "session_end", clicked, "events", 1))));
-            stableReads.add("/api/users/" + user + "/sessions");
             stableReads.add("/api/users/" + user + "/home-clicks");
             stableReads.add("/api/users/" + user + "/clicks/enriched");
 
