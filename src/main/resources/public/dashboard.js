@@ -352,6 +352,10 @@ async function refresh() {
     })(),
     panel('/api/stats', drawRates),
     (async () => {
+      // The alert lists answer 503 until this instance has read the alert topics (readiness waits for them too).
+      if (!ready) {
+        return;
+      }
       let open = null;
       try {
         const [openAnswer, latest] = await Promise.all([
@@ -362,9 +366,7 @@ async function refresh() {
       } catch (e) {
         console.debug('alerts skipped:', e.message);
       }
-      if (ready) {
-        await refreshDevices(open);
-      }
+      await refreshDevices(open);
     })(),
     whenReady('/api/categories', drawCategories),
     whenReady('/api/pages/top?n=10', p => {
@@ -372,7 +374,7 @@ async function refresh() {
         p.window_start ? clock(p.window_start) + '–' + clock(p.window_end) : '';
       fillTable('pages-body', (p.pages || []).map(x => [x.page, big(x.views)]));
     }),
-    panel('/api/conversions?limit=10', c => fillTable('conversions-body', c.items.map(m =>
+    whenReady('/api/conversions?limit=10', c => fillTable('conversions-body', c.items.map(m =>
       [m.user, m.clicked_product, m.purchased_product, text(m.time_diff) + ' s']))),
     whenReady('/api/words?top=10', w => fillTable('words-body', w.items.map(x => [x.word, big(x.count)]))),
     refreshDeadLetters()
