@@ -95,8 +95,31 @@ final class TopologyDriver implements AutoCloseable {
         return config;
     }
 
-    /** A copy of a driver's state directory: the driver deletes its own when it closes, a stopped instance does not. */
+    /**
+     * A copy of a driver's state directory: the driver deletes its own when it closes, a stopped instance does not.
+     * RocksDB may still flush or compact behind an open driver, so the copy is taken again until the directory held
+     * the same files (names and sizes) before and after it, and none vanished while it was taken.
+     */
     static void copyTree(Path from, Path to) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            Map<String, Long> before = listing(from);
+            try {
+                copyOnce(from, to);
+                if (before.equals(listing(from))) {
+                    return;
+                }
+            } catch (java.nio.file.NoSuchFileException vanished) {
+                if (attempt >= 20) {
+                    throw vanished;
+                }
+            }
+            if (attempt >= 20) {
+                throw new IOException("the state directory " + from + " kept changing while it was copied");
+            }
+        }
+    }
+
+    private static void copyOnce(Path from, Path to) throws IOException {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path path : paths.toList()) {
                 Path target = to.resolve(from.relativize(path).toString());
@@ -107,6 +130,20 @@ final class TopologyDriver implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static Map<String, Long> listing(Path dir) throws IOException {
+        Map<String, Long> files = new java.util.TreeMap<>();
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.filter(Files::isRegularFile).toList()) {
+                try {
+                    files.put(dir.relativize(path).toString(), Files.size(path));
+                } catch (java.nio.file.NoSuchFileException vanished) {
+                    files.put(dir.relativize(path).toString(), -1L);
+                }
+            }
+        }
+        return files;
     }
 
     private static Path tempDir() {
