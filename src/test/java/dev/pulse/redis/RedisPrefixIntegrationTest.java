@@ -48,6 +48,12 @@ class RedisPrefixIntegrationTest {
         stagingContext = start(staging);
         raw = RedisClient.create(TestServers.redis().uri());
         rawConnection = raw.connect();
+        // Each deployment connects to Redis in the background after it starts ("not connected yet" until then).
+        for (ApplicationContext deployment : List.of(production, stagingContext)) {
+            org.awaitility.Awaitility.await("Redis connected").atMost(java.time.Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(() -> deployment.getBean(StateStore.class).getAll(List.of("probe:" + id)) != null);
+        }
     }
 
     @AfterAll
