@@ -132,8 +132,11 @@ class DeadLetterReplayCrashIntegrationTest {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServers.kafkaBootstrapServers(),
             ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 20,
-            // A loaded machine's broker can take minutes: a batch that expires makes the idempotent producer start its
-            // sequence again, and the broker refuses what follows (OUT_OF_ORDER_SEQUENCE_NUMBER), losing records.
+            // One batch in flight per partition: the topics are brand new, the first batches meet
+            // NOT_LEADER_OR_FOLLOWER, and with several in flight the idempotent producer started a partition's
+            // sequence again at 0 and retried it against the broker's OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery
+            // timeout (a CI run); a loaded machine's broker can also take minutes, hence the long timeouts.
+            ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 120_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000),
             new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sends = new ArrayList<>(LETTERS);
