@@ -2,13 +2,10 @@ package dev.pulse.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
@@ -27,7 +24,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The peer a user might write instead of Pulse's sensor path: one Kafka Streams topology, no framework, exactly-once,
@@ -69,11 +65,7 @@ public final class PlainSensorPath {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        Properties props = new Properties();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            props.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        Properties props = PlainStreamsApp.settings(args);
         String input = (String) props.remove("input.topic");
         String alerts = (String) props.remove("alerts.topic");
         String averages = (String) props.remove("averages.topic");
@@ -82,8 +74,6 @@ public final class PlainSensorPath {
         Duration window = Duration.ofMillis(Long.parseLong((String) props.remove("window.ms")));
         Duration advance = Duration.ofMillis(Long.parseLong((String) props.remove("advance.ms")));
         Duration grace = Duration.ofMillis(Long.parseLong((String) props.remove("grace.ms")));
-        props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RAISED_STORE),
@@ -122,17 +112,7 @@ public final class PlainSensorPath {
                     + ",\"max\":" + stats.max() + "}"))
             .to(averages, Produced.with(Serdes.String(), Serdes.String()));
 
-        KafkaStreams streams = new KafkaStreams(builder.build(), props);
-        CountDownLatch latch = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread("plain-sensor-path-shutdown-hook") {
-            @Override
-            public void run() {
-                streams.close();
-                latch.countDown();
-            }
-        });
-        streams.start();
-        latch.await();
+        PlainStreamsApp.run("plain-sensor-path", builder.build(), props);
     }
 
     static Reading decode(String value) {

@@ -1,10 +1,7 @@
 package dev.pulse.bench;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
@@ -14,7 +11,6 @@ import org.apache.kafka.streams.kstream.Produced;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The peer a user might write instead of Pulse: the word count of Kafka's own examples
@@ -32,15 +28,9 @@ public final class PlainWordCount {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        Properties props = new Properties();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            props.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        Properties props = PlainStreamsApp.settings(args);
         String input = (String) props.remove("input.topic");
         String output = (String) props.remove("output.topic");
-        props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
 
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, String> source = builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()));
@@ -50,16 +40,6 @@ public final class PlainWordCount {
             .count();
         counts.toStream().to(output, Produced.with(Serdes.String(), Serdes.Long()));
 
-        KafkaStreams streams = new KafkaStreams(builder.build(), props);
-        CountDownLatch latch = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread("streams-wordcount-shutdown-hook") {
-            @Override
-            public void run() {
-                streams.close();
-                latch.countDown();
-            }
-        });
-        streams.start();
-        latch.await();
+        PlainStreamsApp.run("streams-wordcount", builder.build(), props);
     }
 }
