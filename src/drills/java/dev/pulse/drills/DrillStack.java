@@ -131,6 +131,8 @@ final class DrillStack implements AutoCloseable {
         }
 
         /** The settings every drill's Pulse starts with: these servers, no demo traffic, the drills' event times. */
+        private static final String PASSED = "drill.pulse.";
+
         Map<String, String> pulseProperties() {
             Map<String, String> properties = new LinkedHashMap<>();
             properties.put("kafka.bootstrap.servers", broker.bootstrapServers());
@@ -142,6 +144,10 @@ final class DrillStack implements AutoCloseable {
             // window closes during a drill (Traffic): the wall clock must not close them either when a partition is
             // quiet between scenarios. The idle close itself is tested in QuietPartitionWindowsIntegrationTest.
             properties.put("pulse.aggregates.idle-close-after", "2h");
+            // -Ddrill.pulse.<setting>=<value> passes a setting to every Pulse of the drill, for a look inside one run
+            // (-Ddrill.pulse.logger.levels.org.apache.kafka.streams=INFO) or a trial of a setting.
+            System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith(PASSED))
+                .forEach(name -> properties.put(name.substring(PASSED.length()), System.getProperty(name)));
             return properties;
         }
 

@@ -35,12 +35,9 @@ class KillDrill {
         Random random = new Random(seed);
         DrillReport report = new DrillReport("kill").put("seed", seed).put("kills", kills)
             .put("load (steps/s, ~8 records each)", rate);
-        // A killed member holds its partitions until its session times out; 10 s instead of Kafka's 45 s.
-        Map<String, String> settings = Map.of(
-            "kafka.consumers.default.session.timeout.ms", "10000",
-            "kafka.consumers.default.heartbeat.interval.ms", "2000",
-            "kafka.streams.default.session.timeout.ms", "10000",
-            "kafka.streams.default.heartbeat.interval.ms", "2000");
+        // Pulse's shipped settings: a killed member holds its partitions until its session times out, 10 s in
+        // application.yml instead of Kafka's 45 s.
+        Map<String, String> settings = Map.of();
         report.put("session.timeout.ms", 10000);
         report.run(() -> {
             try (DrillStack stack = DrillStack.start("kill", false, settings)) {

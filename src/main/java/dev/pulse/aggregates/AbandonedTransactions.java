@@ -64,7 +64,7 @@ import java.util.regex.Pattern;
  * the old one ({@code dev.pulse.listeners.TransactionalBatchRunner}).
  *
  * <p>What: at every transition of the stream into {@code REBALANCING} (the group changed: a member died, joined or
- * left, and its session timeout is what makes a dead one leave) and every {@code check-interval} besides (2 s, the
+ * left, and its session timeout is what makes a dead one leave) and every {@code check-interval} besides (1 s, the
  * heartbeat interval: a stream thread busy under load rejoins, and so rebalances, seconds after its heartbeat has
  * learnt that the group dropped a member; also a rebalance that found this instance already rebalancing, or a sweep
  * that failed), each instance

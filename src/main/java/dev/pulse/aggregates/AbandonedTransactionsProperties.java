@@ -14,14 +14,14 @@ import java.time.Duration;
  *                      check interval (10 s by default), and {@code read_committed} readers of every partition they
  *                      wrote wait that long
  * @param checkInterval how often each instance looks, besides at every rebalance of the stream
- *                      ({@code PULSE_STREAMS_ABORT_ABANDONED_INTERVAL}); the default, 2 s, is the heartbeat interval:
+ *                      ({@code PULSE_STREAMS_ABORT_ABANDONED_INTERVAL}); the default, 1 s, is the heartbeat interval:
  *                      a member the group dropped is noticed as soon as the survivors' heartbeats would, even while
  *                      their stream threads are too busy to rejoin (the rebalance, and its sweep, then come late)
  */
 @ConfigurationProperties("pulse.aggregates.abandoned-transactions")
 public record AbandonedTransactionsProperties(
     @Bindable(defaultValue = "true") boolean enabled,
-    @Bindable(defaultValue = "2s") Duration checkInterval) {
+    @Bindable(defaultValue = "1s") Duration checkInterval) {
 
     public AbandonedTransactionsProperties {
         if (checkInterval.toMillis() <= 0) {

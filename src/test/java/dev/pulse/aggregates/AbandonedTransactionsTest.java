@@ -94,12 +94,12 @@ class AbandonedTransactionsTest {
         try (ApplicationContext context = ApplicationContext.run(offline)) {
             AbandonedTransactionsProperties properties = context.getBean(AbandonedTransactionsProperties.class);
             assertTrue(properties.enabled());
-            assertEquals(Duration.ofSeconds(2), properties.checkInterval());
+            assertEquals(Duration.ofSeconds(1), properties.checkInterval());
         }
         try (ApplicationContext context = ApplicationContext.run(Map.of("kafka.enabled", false,
             "pulse.kafka.create-topics", false, "pulse.aggregates.abandoned-transactions.enabled", false,
-            "pulse.aggregates.abandoned-transactions.check-interval", "2s"))) {
-            assertEquals(Duration.ofSeconds(2),
+            "pulse.aggregates.abandoned-transactions.check-interval", "3s"))) {
+            assertEquals(Duration.ofSeconds(3),
                 context.getBean(AbandonedTransactionsProperties.class).checkInterval());
             assertFalse(context.containsBean(AbandonedTransactions.class), "disabled: no sweeper");
         }
