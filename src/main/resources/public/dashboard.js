@@ -274,7 +274,8 @@ function drawCategories(categories) {
 // --- dead letters -----------------------------------------------------------------------------
 
 async function refreshDeadLetters() {
-  if (Date.now() < state.deadLettersDueAt) {
+  // The list answers 503 until this instance has read the dead-letter queue (readiness waits for it too).
+  if (!ready || Date.now() < state.deadLettersDueAt) {
     return;
   }
   state.deadLettersDueAt = Date.now() + DEAD_LETTER_REFRESH_MS;

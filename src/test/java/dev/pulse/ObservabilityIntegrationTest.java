@@ -78,7 +78,7 @@ class ObservabilityIntegrationTest implements RealServers {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
             String readiness = readiness();
             for (String part : new String[] {"\"pulseStreams\"", "\"RUNNING\"", "\"kafka\"", "\"redis\"", "\"pulseListeners\"",
-                "\"pulseAlertLists\""}) {
+                "\"pulseAlertLists\"", "\"pulseDeadLetters\""}) {
                 assertTrue(readiness.contains(part), part + " in " + readiness);
             }
             assertTrue(readiness.startsWith("{\"name\":\"pulse\",\"status\":\"UP\""), readiness);

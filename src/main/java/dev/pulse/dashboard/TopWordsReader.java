@@ -5,6 +5,7 @@ import dev.pulse.kafka.KafkaClients;
 import dev.pulse.kafka.TopicCreator;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
+import dev.pulse.kafka.WholeTopicReader;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.json.JsonMapper;
 import jakarta.annotation.PreDestroy;

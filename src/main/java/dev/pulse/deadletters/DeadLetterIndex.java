@@ -1,5 +1,6 @@
 package dev.pulse.deadletters;
 
+import dev.pulse.dashboard.StateNotReadyException;
 import dev.pulse.events.WireTime;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
@@ -20,9 +21,11 @@ import java.util.TreeSet;
 /**
  * What {@code GET /api/dead-letters} answers from: a summary of the newest {@code pulse.dead-letters.index-size}
  * dead letters (by rejection time; 50,000 by default, about 300 bytes each), filled by
- * {@link DeadLetterIndexListener}, which reads the whole queue on every instance. Which letters are held depends only
- * on the queue's contents, not on the order they were read in, so every instance that has read the queue to its end
- * holds the same ones and gives the same answer. Items, counts and the per-minute series all come from the held
+ * {@link DeadLetterQueueReader}, which reads the whole queue on every instance. Which letters are held depends only
+ * on the queue's contents, not on the order they were read in, so every instance that has read the queue to the end
+ * it had when the instance started holds the same ones and gives the same answer; until then ({@link #complete()}) it
+ * answers nothing but a 503, so that a starting instance behind a load balancer never lists a part of the queue as if
+ * it were all of it. Items, counts and the per-minute series all come from the held
  * letters; beyond the bound the oldest are dropped (Prometheus' {@code pulse_dead_letters_total} still counts them,
  * and a replay reads the queue itself, so it is not bounded).
  */
@@ -46,6 +49,7 @@ public class DeadLetterIndex {
     private final TreeSet<Entry> entries = new TreeSet<>(OLDEST_FIRST);
     private final Map<Integer, Long> nextOffsets = new HashMap<>();
     private final Map<String, String> topicNames = new HashMap<>();
+    private volatile boolean complete;
 
     @Inject
     public DeadLetterIndex(TopicNames topicNames, DeadLetterProperties properties) {
@@ -59,18 +63,18 @@ public class DeadLetterIndex {
 
     /**
      * Adds the dead letter at {@code dlqPartition}/{@code dlqOffset}; a letter at or before one already added for that
-     * partition is ignored, so reading a partition again (after a rebalance) changes nothing.
+     * partition is ignored, so reading a record again changes nothing.
      *
      * @param recordKey the dead-letter record's key, for letters written before they carried {@code original_key}
      */
-    public synchronized void add(int dlqPartition, long dlqOffset, DeadLetter letter, @Nullable byte[] recordKey) {
+    public synchronized void add(int dlqPartition, long dlqOffset, DeadLetter letter, @Nullable String recordKey) {
         if (!advance(dlqPartition, dlqOffset)) {
             return;
         }
         String error = letter.error() == null ? "" : letter.error();
         String key = letter.originalKey() != null
             ? (DeadLetter.BASE64.equals(letter.keyEncoding()) ? "base64:" : "") + letter.originalKey()
-            : letter.originalHeaders() == null && recordKey != null ? new String(recordKey, java.nio.charset.StandardCharsets.UTF_8)
+            : letter.originalHeaders() == null ? recordKey
             : null;
         entries.add(new Entry(dlqPartition, dlqOffset,
             topicNames.computeIfAbsent(String.valueOf(letter.sourceTopic()), t -> t), letter.partition(), letter.offset(),
@@ -91,16 +95,27 @@ public class DeadLetterIndex {
         return true;
     }
 
-    /** Where reading a partition should go on from, or {@code null} for its beginning. */
-    public synchronized Long nextOffset(int dlqPartition) {
-        return nextOffsets.get(dlqPartition);
+    /** Marks the index as holding everything the queue held when this instance started. */
+    public void complete() {
+        complete = true;
+    }
+
+    /** Whether the queue has been read to the end it had when this instance started. */
+    public boolean isComplete() {
+        return complete;
     }
 
     /**
      * The answer of {@code GET /api/dead-letters}: the newest {@code limit} matching letters under {@code items}, and
      * counts per source topic, per reason and per minute and source topic of every held letter that matches.
+     *
+     * @throws StateNotReadyException until the index is complete
      */
     public Map<String, Object> query(DeadLetterFilter filter, int limit, long nowMillis) {
+        if (!complete) {
+            throw StateNotReadyException.because("this instance is still reading " + topic + " from its beginning, "
+                + "which the dead-letter list is made of");
+        }
         List<Entry> newestFirst = new ArrayList<>();
         Map<String, Long> perTopic = new TreeMap<>();
         Map<String, Long> perReason = new TreeMap<>();

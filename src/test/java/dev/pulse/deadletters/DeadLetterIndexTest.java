@@ -1,5 +1,7 @@
 package dev.pulse.deadletters;
 
+import dev.pulse.dashboard.StateNotReadyException;
+import io.micronaut.health.HealthStatus;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -11,10 +13,13 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The in-memory view behind {@code GET /api/dead-letters}: filters, order, counts, and its bound. */
+/**
+ * The in-memory view behind {@code GET /api/dead-letters}: filters, order, counts, its bound, and its 503 and readiness
+ * until the queue has been read.
+ */
 class DeadLetterIndexTest {
 
     private static final long T0 = 1_700_000_080_000L; // 40 s into the minute that starts at 1,700,000,040
@@ -22,6 +27,7 @@ class DeadLetterIndexTest {
     @Test
     void answersTheNewestFirstWithCountsAndPerMinuteSeries() {
         DeadLetterIndex index = new DeadLetterIndex("dlq", 100);
+        index.complete();
         index.add(0, 0, letter("word-counts", "not valid JSON: x", T0, "k1"), null);
         index.add(1, 0, letter("transactions", "field 'amount': expected a number, got string \"x\"", T0 + 10_000, null), null);
         index.add(0, 1, letter("word-counts", "value too large: 9 bytes", T0 + 30_000, "k3"), null);
@@ -51,6 +57,7 @@ class DeadLetterIndexTest {
     @Test
     void writesEveryFieldOfAnItemEvenWhenItIsNull() throws Exception {
         DeadLetterIndex index = new DeadLetterIndex("dlq", 10);
+        index.complete();
         index.add(0, 0, DeadLetter.of(new RejectedRecord("word-counts", 0, 0, null, null, -1, null, null),
             "no value: expected a JSON object", T0, 100), null);
 
@@ -62,6 +69,7 @@ class DeadLetterIndexTest {
     @Test
     void filtersBySourceTopicReasonAndRejectionTime() {
         DeadLetterIndex index = new DeadLetterIndex("dlq", 100);
+        index.complete();
         index.add(0, 0, letter("word-counts", "not valid JSON: x", T0, null), null);
         index.add(0, 1, letter("word-counts", "field 'word': expected a non-empty string, got nothing", T0 + 1_000, null), null);
         index.add(1, 0, letter("purchases", "not valid JSON: y", T0 + 2_000, null), null);
@@ -82,14 +90,13 @@ class DeadLetterIndexTest {
     @Test
     void readingAPartitionAgainChangesNothing() {
         DeadLetterIndex index = new DeadLetterIndex("dlq", 100);
+        index.complete();
         for (int pass = 0; pass < 2; pass++) {
             for (long offset = 0; offset < 5; offset++) {
                 index.add(2, offset, letter("word-counts", "not valid JSON: x", T0 + offset, null), null);
             }
         }
         assertEquals(5, index.size());
-        assertEquals(5L, index.nextOffset(2));
-        assertNull(index.nextOffset(0));
     }
 
     @Test
@@ -99,8 +106,10 @@ class DeadLetterIndexTest {
             letters.add(new Object[] {i % 3, (long) (i / 3), letter("t-" + i % 4, "not valid JSON: " + i, T0 + i * 7L % 1000, null)});
         }
         DeadLetterIndex inOrder = new DeadLetterIndex("dlq", 50);
+        inOrder.complete();
         letters.forEach(l -> inOrder.add((int) l[0], (long) l[1], (DeadLetter) l[2], null));
         DeadLetterIndex partitionsInterleavedOtherwise = new DeadLetterIndex("dlq", 50);
+        partitionsInterleavedOtherwise.complete();
         Map<Integer, List<Object[]>> byPartition = new LinkedHashMap<>();
         letters.forEach(l -> byPartition.computeIfAbsent((Integer) l[0], p -> new ArrayList<>()).add(l));
         List<Integer> order = new ArrayList<>(byPartition.keySet());
@@ -117,17 +126,36 @@ class DeadLetterIndexTest {
     @Test
     void showsABinaryKeyAsBase64AndALegacyLettersKeyFromItsRecord() {
         DeadLetterIndex index = new DeadLetterIndex("dlq", 10);
+        index.complete();
         DeadLetter binary = DeadLetter.of(new RejectedRecord("word-counts", 0, 0, new byte[] {(byte) 0xFF}, new byte[0],
             5L, "CreateTime", null), "not valid JSON: x", T0, 100);
         DeadLetter legacy = new DeadLetter("x", "utf-8", 1, false, "not valid JSON: x", "word-counts", 0, 1, 1_700_000_000L,
             null, null, null, null, null, null, null);
         index.add(0, 0, binary, null);
-        index.add(0, 1, legacy, "old-key".getBytes(StandardCharsets.UTF_8));
+        index.add(0, 1, legacy, "old-key");
 
         List<Map<String, Object>> items = items(index.query(DeadLetterFilter.ALL, 10, 0));
         assertEquals("base64:/w==", items.get(0).get("key"));
         assertEquals(5L, items.get(0).get("original_timestamp"));
         assertEquals("old-key", items.get(1).get("key"));
+    }
+
+    @Test
+    void answersNotReadyAndIsNotReadyUntilTheQueueWasReadToItsEnd() {
+        DeadLetterIndex index = new DeadLetterIndex("dlq", 10);
+        index.add(0, 0, letter("word-counts", "not valid JSON: x", T0, "k1"), null);
+        StateNotReadyException e = assertThrows(StateNotReadyException.class,
+            () -> index.query(DeadLetterFilter.ALL, 10, 0));
+        assertEquals("this instance is still reading dlq from its beginning, which the dead-letter list is made of",
+            e.getMessage());
+        DeadLettersReadinessIndicator readiness = new DeadLettersReadinessIndicator(index);
+        assertEquals(HealthStatus.DOWN, readiness.result().getStatus());
+        assertEquals(Map.of("dead_letter_queue_read", false), readiness.result().getDetails());
+
+        index.complete();
+        assertEquals(1, items(index.query(DeadLetterFilter.ALL, 10, 0)).size());
+        assertEquals(HealthStatus.UP, readiness.result().getStatus());
+        assertEquals(DeadLettersReadinessIndicator.NAME, readiness.result().getName());
     }
 
     private static DeadLetter letter(String topic, String error, long rejectedAtMs, String key) {

@@ -1,6 +1,5 @@
-package dev.pulse.dashboard;
+package dev.pulse.kafka;
 
-import dev.pulse.kafka.KafkaClients;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -15,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,19 +22,24 @@ import java.util.Map;
  * Reads topics whole, on every instance, on a daemon thread of its own: from the beginning, {@code read_committed},
  * a plain consumer with assigned partitions, no group, nothing committed. What it read is complete once the
  * consumer's position reaches the end offsets it had at start, which is checked after every poll, the empty ones too
- * (the end can be a transaction marker, which no record reports). A poll that fails is tried again a second later;
- * the topics not there yet (a fleet's start, another instance creating them) are waited for.
+ * (the end can be a transaction marker, which no record reports). Being {@code read_committed}, those end offsets are
+ * the last stable offsets, not the high watermarks: they stop before a transaction still open (its writer killed or
+ * stuck), so the read completes without waiting for it. A poll that fails is tried again a second later; the topics
+ * not there yet (a fleet's start, another instance creating them) are waited for, and partitions added to them later
+ * (an operator raising the count) are read from their beginning once the consumer's metadata shows them, within
+ * {@code metadata.max.age.ms} plus a minute.
  *
  * <p>A subclass starts the thread ({@link #start}) once its own fields are set, and stops it ({@link #stop}) from its
  * {@code @PreDestroy} method.
  *
  * @param <V> the record values, as {@code values} reads them (keys are text)
  */
-abstract class WholeTopicReader<V> {
+public abstract class WholeTopicReader<V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(WholeTopicReader.class);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration RETRY = Duration.ofSeconds(1);
+    private static final Duration NEW_PARTITIONS_CHECK = Duration.ofMinutes(1);
 
     private final String name;
     private final String whenStopped;
@@ -47,8 +52,8 @@ abstract class WholeTopicReader<V> {
      * @param name        the thread's and the consumer's client id, and what the logs call it
      * @param whenStopped what the service does without it, for the log line if it stops for good
      */
-    WholeTopicReader(String name, String whenStopped, List<String> topics, KafkaClients clients,
-                     Deserializer<V> values) {
+    protected WholeTopicReader(String name, String whenStopped, List<String> topics, KafkaClients clients,
+                               Deserializer<V> values) {
         this.name = name;
         this.whenStopped = whenStopped;
         this.topics = List.copyOf(topics);
@@ -66,7 +71,8 @@ abstract class WholeTopicReader<V> {
      * One poll's records, then whether the consumer has reached the end offsets it had at start (once true, true
      * from then on).
      *
-     * @param ends the end offsets at start: records before them are the topics' history
+     * @param ends the end offsets at start: records before them are the topics' history (0 for a partition added
+     *             since)
      */
     protected abstract void polled(ConsumerRecords<String, V> records, Map<TopicPartition, Long> ends, boolean atEnd);
 
@@ -88,11 +94,16 @@ abstract class WholeTopicReader<V> {
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(partitions));
             long started = System.nanoTime();
+            long checked = started;
             boolean atEnd = false;
             while (running) {
                 try {
+                    if (System.nanoTime() - checked >= NEW_PARTITIONS_CHECK.toNanos()) {
+                        checked = System.nanoTime();
+                        addNewPartitions(partitions, ends);
+                    }
                     ConsumerRecords<String, V> records = consumer.poll(POLL);
                     if (!atEnd && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
                         atEnd = true;
@@ -117,6 +128,25 @@ abstract class WholeTopicReader<V> {
             LOG.error("{} stopped; {}", name, whenStopped, e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Assigns partitions of the topics that are not assigned yet, from their beginning: all they hold is new. */
+    private void addNewPartitions(List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {
+        List<TopicPartition> added = new ArrayList<>();
+        for (String topic : topics) {
+            List<PartitionInfo> found = consumer.partitionsFor(topic);
+            if (found != null) {
+                found.stream().map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .filter(p -> !partitions.contains(p)).forEach(added::add);
+            }
+        }
+        if (!added.isEmpty()) {
+            partitions.addAll(added);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(added);
+            added.forEach(p -> ends.put(p, 0L));
+            LOG.info("{}: reading the new partitions {} from their beginning", name, added);
         }
     }
 
