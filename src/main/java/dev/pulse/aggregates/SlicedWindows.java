@@ -38,7 +38,8 @@ import java.util.TreeSet;
  * every pending slice, each window once, and marks the slices clean. Emitting from the punctuation puts the records
  * in the same transaction as the slices marked clean, and the pending mark is in the store, written in the
  * transaction of the reading: under exactly-once a crash between the two loses nothing and repeats nothing, and a
- * restarted or moved task finds its pending slices in its restored store ({@link Processor#init} reads them).
+ * restarted or moved task finds its pending slices in its restored store ({@link Processor#init} reads them, in one
+ * pass over the task's slices: the store's retention of them).
  */
 final class SlicedWindows {
 
