@@ -27,8 +27,11 @@ public final class AggregateStores {
     public static final String PAGE_VIEWS = "page-views-store";
     /** Window (1 min tumbling): window start in epoch ms as text → {@link TopPages} (views of every page). */
     public static final String TOP_PAGES = "top-pages-store";
-    /** Window (5 min hopping by 1 min): device id → {@link Stats} of temperature. */
-    public static final String DEVICE_AVERAGES = "device-averages-store";
+    /**
+     * Window (1 min slices of the 5 min windows hopping by 1 min), by slice start: device id → {@link DeviceSlice} of
+     * temperature; {@link DeviceSlice#windows} gives the windows.
+     */
+    public static final String DEVICE_SLICES = "device-slices-store";
     /** Key-value: device id → its latest {@code SensorReading} (by event time). */
     public static final String DEVICE_LATEST = "device-latest-store";
     /**

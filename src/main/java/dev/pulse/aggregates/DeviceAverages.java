@@ -9,28 +9,44 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * {@code real-time-data} → {@code device-averages}, keyed by device id (from the value, or the key for
  * a plain-text reading; re-keyed through the repartition topic {@code readings-by-device}): count,
  * average, min and max of the temperature per 5 min event-time window advancing every minute
- * (hopping), with {@code window_start}, {@code window_end}; per update. Store
- * {@link AggregateStores#DEVICE_AVERAGES}; besides, each device's latest reading by event time in
+ * (hopping), with {@code window_start}, {@code window_end}. A window accepts readings until grace after its end; a
+ * later reading counts in no closed window and is counted in Streams' dropped-records metric once per closed window it
+ * falls in. Emitted as the hopping aggregate behind Streams' record cache emitted them: each window that changed, once
+ * per commit interval, with its value then (in the transaction that commits the change).
+ *
+ * <p>The windows are kept as 1 min slices ({@link SlicedWindows}): a reading updates one slice in
+ * {@link AggregateStores#DEVICE_SLICES} instead of five windows, and a window's value is combined from its five slices
+ * when it is emitted and when the dashboard reads it ({@link DeviceSlice#windows}); the values are those of the hopping
+ * aggregate that kept five windows per reading. Besides, each device's latest reading by event time in
  * {@link AggregateStores#DEVICE_LATEST} for the dashboard. Bad readings are only dropped here: the
  * temperature-alert listener, which reads the same topic, dead-letters them.
+ *
+ * <p>Upgrading from the build with the hopping aggregate (store {@code device-averages-store}): the slice store and
+ * its changelog start empty, so the windows open at the upgrade start over from the readings after it (their earlier
+ * readings are not carried over; the first records of those windows on {@code device-averages} count only the new
+ * readings, and the dashboard shows only windows with readings since). Closed windows are not rewritten. The old store
+ * and its changelog topic ({@code <application id>-device-averages-store-changelog}) are no longer used and can be
+ * deleted.
  */
 final class DeviceAverages {
 
@@ -58,28 +74,43 @@ final class DeviceAverages {
     }
 
     static void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs) {
+        build(builder, properties, inputs, Stores::persistentWindowStore);
+    }
+
+    /** Where the slices are kept: Stores' window store suppliers' signature. */
+    @FunctionalInterface
+    interface SliceStores {
+        WindowBytesStoreSupplier supplier(String name, Duration retention, Duration windowSize, boolean duplicates);
+    }
+
+    /** As {@link #build(StreamsBuilder, AggregatesProperties, InputStreams)}, with the slices in {@code sliceStores}' store (the benchmarks keep them in memory). */
+    static void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs,
+                      SliceStores sliceStores) {
         JsonMapper jsonMapper = inputs.jsonMapper();
         Serde<SensorReading> readings = VersionedSerde.of("readings-by-device", BinarySerdes.sensorReadings());
-        Serde<Stats> stats = VersionedSerde.of(AggregateStores.DEVICE_AVERAGES, BinarySerdes.stats());
-        KGroupedStream<String, SensorReading> byDevice = inputs.decode(builder, Topics.REAL_TIME_DATA, "readings",
+        KStream<String, SensorReading> byDevice = inputs.decode(builder, Topics.REAL_TIME_DATA, "readings",
                 (key, value, time) -> inputs.decoder().decodeSensor(
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
                 SensorReading::eventTimeMs, false)
             .processValues(WITH_EVENT_TIME, Named.as("readings-with-event-time"))
             .selectKey((key, reading) -> reading.deviceId(), Named.as("readings-keyed-by-device"))
-            .groupByKey(Grouped.with("readings-by-device", STRINGS, readings));
+            .repartition(Repartitioned.with(STRINGS, readings).withName("readings-by-device"));
         // The latest reading per device (by event time), for the dashboard's device view.
-        byDevice.reduce((held, next) -> later(next, held), Named.as("device-latest-reduce"),
-            Materialized.<String, SensorReading, KeyValueStore<Bytes, byte[]>>as(AggregateStores.DEVICE_LATEST)
-                .withKeySerde(STRINGS).withValueSerde(readings));
+        byDevice.groupByKey(Grouped.with(STRINGS, readings))
+            .reduce((held, next) -> later(next, held), Named.as("device-latest-reduce"),
+                Materialized.<String, SensorReading, KeyValueStore<Bytes, byte[]>>as(AggregateStores.DEVICE_LATEST)
+                    .withKeySerde(STRINGS).withValueSerde(readings));
+        SlicedWindows windows = new SlicedWindows(properties.deviceWindow(), properties.deviceAdvance(),
+            properties.grace());
+        // Cached as the DSL's stores are: a slice written by many readings reaches RocksDB and its changelog once a commit.
+        builder.addStateStore(Stores.windowStoreBuilder(
+                sliceStores.supplier(AggregateStores.DEVICE_SLICES, properties.storeRetention(),
+                    Duration.ofMillis(windows.sliceMs()), false),
+                STRINGS, VersionedSerde.of(AggregateStores.DEVICE_SLICES, DeviceSlice.serde()))
+            .withCachingEnabled());
         byDevice
-            .windowedBy(TimeWindows.ofSizeAndGrace(properties.deviceWindow(), properties.grace())
-                .advanceBy(properties.deviceAdvance()))
-            .aggregate(Stats::empty, (device, reading, aggregate) -> aggregate.add(reading.temperature()),
-                Named.as("device-window-aggregate"),
-                Materialized.<String, Stats, WindowStore<Bytes, byte[]>>as(AggregateStores.DEVICE_AVERAGES)
-                    .withKeySerde(STRINGS).withValueSerde(stats).withRetention(properties.storeRetention()))
-            .toStream(Named.as("device-window-changes"))
+            .process(() -> windows.processor(AggregateStores.DEVICE_SLICES), Named.as("device-window-aggregate"),
+                AggregateStores.DEVICE_SLICES)
             .map((window, s) -> KeyValue.pair(window.key(), JsonOut.object()
                 .put("device_id", window.key())
                 .putSeconds("window_start", window.window().start())

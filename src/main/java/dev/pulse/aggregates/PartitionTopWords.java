@@ -68,7 +68,8 @@ final class PartitionTopWords implements Processor<String, Long, String, TopWord
         top.rebuild(all);
     }
 
-    private static Duration commitInterval(Map<String, Object> configs) {
+    /** Streams' commit interval in {@code configs} (a processor's {@code appConfigs()}). */
+    static Duration commitInterval(Map<String, Object> configs) {
         Object interval = configs.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
         return Duration.ofMillis(interval == null ? 1000 : Long.parseLong(interval.toString()));
     }

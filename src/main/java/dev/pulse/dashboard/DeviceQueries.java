@@ -2,7 +2,7 @@ package dev.pulse.dashboard;
 
 import dev.pulse.aggregates.AggregateStores;
 import dev.pulse.aggregates.AggregatesProperties;
-import dev.pulse.aggregates.Stats;
+import dev.pulse.aggregates.DeviceSlice;
 import dev.pulse.events.SensorReading;
 import jakarta.inject.Singleton;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static dev.pulse.dashboard.Answers.items;
 import static dev.pulse.dashboard.Answers.ordered;
@@ -23,7 +24,7 @@ import static dev.pulse.dashboard.Answers.statsItem;
 
 /**
  * Reads of the devices ({@code DeviceAverages}): a device's latest reading, its hopping-window
- * averages and its alert state (from {@link RecentAlerts}); every device.
+ * averages (combined from the window slices the topology keeps, latest window first) and its alert state (from {@link RecentAlerts}); every device.
  */
 @Singleton
 public class DeviceQueries {
@@ -31,11 +32,13 @@ public class DeviceQueries {
     private final StoreReads reads;
     private final RecentAlerts recent;
     private final long deviceWindowMs;
+    private final long deviceAdvanceMs;
 
     DeviceQueries(StoreReads reads, RecentAlerts recent, AggregatesProperties properties) {
         this.reads = reads;
         this.recent = recent;
         this.deviceWindowMs = properties.deviceWindow().toMillis();
+        this.deviceAdvanceMs = properties.deviceAdvance().toMillis();
     }
 
     /** {@code {"device_id", "temperature", "timestamp", "alert_state", "averages"}}. */
@@ -70,17 +73,19 @@ public class DeviceQueries {
         SensorReading latest = reads.<ReadOnlyKeyValueStore<String, SensorReading>>store(AggregateStores.DEVICE_LATEST,
             QueryableStoreTypes.keyValueStore(), deviceId).get(deviceId);
         // Same partitions as the latest readings (one sub-topology, keyed by device).
-        ReadOnlyWindowStore<String, Stats> windows = reads.store(AggregateStores.DEVICE_AVERAGES,
+        ReadOnlyWindowStore<String, DeviceSlice> store = reads.store(AggregateStores.DEVICE_SLICES,
             QueryableStoreTypes.windowStore(), deviceId);
+        TreeMap<Long, DeviceSlice> slices = new TreeMap<>();
+        try (WindowStoreIterator<DeviceSlice> it = store.fetch(deviceId, StoreReads.BEGINNING, StoreReads.END)) {
+            it.forEachRemaining(kv -> slices.put(kv.key, kv.value));
+        }
         List<Map<String, Object>> averages = new ArrayList<>();
-        try (WindowStoreIterator<Stats> it = windows.backwardFetch(deviceId, StoreReads.BEGINNING, StoreReads.END)) {
-            it.forEachRemaining(kv -> {
-                Map<String, Object> item = ordered(
-                    "window_start", seconds(kv.key),
-                    "window_end", seconds(kv.key + deviceWindowMs));
-                item.putAll(statsItem(null, null, kv.value));
-                averages.add(item);
-            });
+        for (DeviceSlice.Window window : DeviceSlice.windows(slices, deviceWindowMs, deviceAdvanceMs)) {
+            Map<String, Object> item = ordered(
+                "window_start", seconds(window.start()),
+                "window_end", seconds(window.start() + deviceWindowMs));
+            item.putAll(statsItem(null, null, window.stats()));
+            averages.add(item);
         }
         Map<String, Object> answer = ordered(
             "device_id", deviceId,

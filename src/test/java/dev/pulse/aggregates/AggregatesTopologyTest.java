@@ -104,7 +104,7 @@ class AggregatesTopologyTest {
             "generated names left in:\n" + description);
         for (String store : List.of(AggregateStores.WORD_COUNTS, AggregateStores.CATEGORY_AGGREGATES,
             AggregateStores.CATEGORY_WINDOWS, AggregateStores.EVENT_COUNTS, AggregateStores.HOME_CLICKS,
-            AggregateStores.PAGE_VIEWS, AggregateStores.TOP_PAGES, AggregateStores.DEVICE_AVERAGES,
+            AggregateStores.PAGE_VIEWS, AggregateStores.TOP_PAGES, AggregateStores.DEVICE_SLICES,
             AggregateStores.DEVICE_LATEST, AggregateStores.USER_SESSIONS)) {
             assertTrue(description.contains(store), store);
         }

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -166,6 +167,14 @@ final class TopologyDriver implements AutoCloseable {
     void sendBytes(String topic, String key, byte[] value, long timestampMs) {
         inputs.computeIfAbsent(topic, t -> driver.createInputTopic(t, new StringSerializer(), new ByteArraySerializer()))
             .pipeInput(key, value, timestampMs);
+    }
+
+    /**
+     * Lets a commit interval pass on the wall clock (a minute: more than any commit interval the tests use, and the
+     * driver's at-least-once default of 30 s), so processors that emit once per commit interval emit.
+     */
+    void commit() {
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
     }
 
     List<KeyValue<String, String>> read(String topic) {
