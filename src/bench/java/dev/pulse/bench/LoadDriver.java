@@ -61,6 +61,8 @@ public final class LoadDriver {
 
     private static final JsonMapper JSON = ObjectMapper.getDefault();
     private static final List<String> LISTENERS = List.of("transform", "sensor", "thresholds", "fraud", "catalog");
+    /** The reads the near cache answered: the {@code pulse_cache_hits_total} series tagged {@code tier="near"}. */
+    private static final String NEAR_HITS = "pulse_cache_hits_total{tier=near}";
 
     private final BenchSettings settings;
     private final String runId;
@@ -502,13 +504,15 @@ public final class LoadDriver {
                 firstAnswers.put(path, get(path).statusCode());
             }
             reads.put("first_answers", firstAnswers);
-            Map<String, Double> before = metrics("pulse_cache_hits_total", "pulse_cache_misses_total");
+            Map<String, Double> before = metrics("pulse_cache_hits_total", "pulse_cache_misses_total", NEAR_HITS);
             reads.putAll(HttpLoad.run(settings.httpClient(), pulse.host(), pulse.port(), paths, settings.connections(),
                 settings.duration(), dir));
-            Map<String, Double> after = metrics("pulse_cache_hits_total", "pulse_cache_misses_total");
+            Map<String, Double> after = metrics("pulse_cache_hits_total", "pulse_cache_misses_total", NEAR_HITS);
             double hits = after.get("pulse_cache_hits_total") - before.get("pulse_cache_hits_total");
             double misses = after.get("pulse_cache_misses_total") - before.get("pulse_cache_misses_total");
             reads.put("cache_hit_ratio", hits + misses > 0 ? hits / (hits + misses) : Double.NaN);
+            double nearHits = after.get(NEAR_HITS) - before.get(NEAR_HITS);
+            reads.put("near_hit_ratio", hits + misses > 0 ? nearHits / (hits + misses) : Double.NaN);
             reads.put("paths", paths.size() + " paths: /api/words/{w}, /api/categories, /api/devices/{id}, /api/words?top=10 in turn");
         }));
         out.put("reads", reads);
@@ -680,7 +684,8 @@ public final class LoadDriver {
         }
         for (String line : get("/prometheus").body().lines().toList()) {
             for (String name : names) {
-                if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                if (name.equals(NEAR_HITS) ? line.startsWith("pulse_cache_hits_total{") && line.contains("tier=\"near\"")
+                    : line.startsWith(name + "{") || line.startsWith(name + " ")) {
                     String value = line.substring(line.lastIndexOf(' ') + 1);
                     sums.merge(name, Double.parseDouble(value), Double::sum);
                 }
@@ -902,7 +907,7 @@ public final class LoadDriver {
                     t.row("dashboard reads", Report.number(((Number) reads.get("requests_per_s")).doubleValue()) + " requests/s",
                         "p50 " + reads.get("p50_ms") + " ms, p99 " + reads.get("p99_ms") + " ms, " + reads.get("non_200")
                             + " non-200, " + reads.get("socket_errors") + " socket errors/timeouts, cache hits " + Report.number(100 * ((Number) reads.get("cache_hit_ratio")).doubleValue())
-                            + "%, " + reads.get("connections") + " connections, " + reads.get("client"));
+                            + "% (near " + Report.number(100 * ((Number) reads.get("near_hit_ratio")).doubleValue()) + "%), " + reads.get("connections") + " connections, " + reads.get("client"));
                 }
                 if (p.get("heap_after_full_gc") instanceof Map<?, ?> heap) {
                     t.row("heap after full GC start/middle/end", heap.get("start_mb") + " / " + heap.get("middle_mb") + " / "

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * The Redis cache in front of every dashboard read.
+ * The caches in front of every dashboard read: this instance's {@link NearCache}, then Redis.
  *
  * <p>An answer is cached under the current version of the group of state it shows (a word, a
  * user's sessions, the alert list…). {@link DashboardFeedListener} bumps a group's version whenever
@@ -38,12 +39,25 @@ import java.util.function.Supplier;
  *
  * <p>When Redis does not answer, reads are computed from the service's own state and say so
  * ({@code "source": "state"}); the next read tries Redis again, so caching resumes by itself.
+ *
+ * <p>In front of Redis, {@link NearCache} keeps answers in this instance's memory under local versions of the same
+ * groups, bumped by {@link #changed} too; a near hit is a map lookup, also while Redis is away. Its answers say
+ * {@code "source": "cache"} as Redis's do. Why an entry there never outlives a change this instance has seen, and
+ * the order of bumps in {@link #changed} that this takes, are in {@link NearCache}. A group whose Redis bump failed
+ * is "unannounced" until a later {@link #changed} gets it to Redis: meanwhile Redis may still hold the answer before
+ * the change under its current version, so a Redis hit for that group is not trusted (the answer is computed).
+ *
+ * <p>Counters: {@code pulse.cache.hits} with {@code tier} {@code near} or {@code redis}, {@code pulse.cache.misses}
+ * (answered from state), each per {@code endpoint}.
  */
 @Singleton
 public class DashboardCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(DashboardCache.class);
     private static final long FOLLOW_TIMEOUT_MS = 5_000;
+    private static final int REDIS_HIT = 0;
+    private static final int MISS = 1;
+    private static final int NEAR_HIT = 2;
     private static final String READ_SCRIPT = """
         local version = redis.call('GET', KEYS[1]) or '0'
         return {version, redis.call('GET', ARGV[1] .. version .. ':' .. ARGV[2])}
@@ -57,6 +71,10 @@ public class DashboardCache {
     private final Map<String, Counter[]> counters = new ConcurrentHashMap<>();
     private final AtomicBoolean available = new AtomicBoolean(true);
     private final Map<String, CompletableFuture<String>> inFlight = new ConcurrentHashMap<>();
+    private final NearCache near;
+    /** Groups whose change this instance has seen and not yet got to Redis, each with the call that saw it. */
+    private final Map<String, Object> unannounced = new ConcurrentHashMap<>();
+    private final Object announcing = new Object();
     private volatile String readSha;
 
     public DashboardCache(RedisConnector redis, RedisKeys keys, JsonMapper jsonMapper,
@@ -66,6 +84,7 @@ public class DashboardCache {
         this.jsonMapper = jsonMapper;
         this.ttlMillis = properties.cacheTtl().toMillis();
         this.meters = meters;
+        this.near = new NearCache(properties.nearCacheMaxBytes(), properties.cacheTtl());
     }
 
     /**
@@ -76,10 +95,17 @@ public class DashboardCache {
      * @return the JSON body, with {@code source} set to {@code cache} or {@code state}
      */
     public String read(String endpoint, String group, String entry, Supplier<Map<String, Object>> state) {
+        String nearHit = near.get(group, entry);
+        if (nearHit != null) {
+            count(endpoint, NEAR_HIT);
+            return nearHit;
+        }
+        // Taken before Redis is asked or state is read: see NearCache.
+        NearCache.Stamp stamp = near.stamp(group);
         String version = null;
         if (redis.skip()) {
-            count(endpoint, 1);
-            return json(withSource(state.get(), "state"));
+            count(endpoint, MISS);
+            return fromStateOnly(group, entry, stamp, state);
         }
         try {
             List<Object> found = redis.get().sync().evalsha(readSha(), ScriptOutputType.MULTI,
@@ -87,17 +113,19 @@ public class DashboardCache {
             version = (String) found.get(0);
             String cached = (String) found.get(1);
             markAvailable(true);
-            if (cached != null) {
-                count(endpoint, 0);
+            // Checked after the read: a change seen before it and not yet in Redis makes the entry suspect.
+            if (cached != null && !unannounced.containsKey(group)) {
+                count(endpoint, REDIS_HIT);
+                near.put(group, entry, stamp, cached);
                 return cached;
             }
         } catch (RuntimeException redisDown) {
             readSha = null; // reloaded on the next read: Redis may have restarted without its scripts
             markAvailable(false);
         }
-        count(endpoint, 1);
+        count(endpoint, MISS);
         if (version == null) {
-            return json(withSource(state.get(), "state"));
+            return fromStateOnly(group, entry, stamp, state);
         }
         // One computation per entry and version on this instance: the readers that miss together (every change of
         // a hot group is a miss for all its readers at once) wait for the first one's answer instead of each
@@ -117,7 +145,9 @@ public class DashboardCache {
         }
         try {
             Map<String, Object> answer = state.get();
-            store(group, version, entry, answer);
+            String cacheBody = json(withSource(answer, "cache"));
+            store(group, version, entry, cacheBody);
+            near.put(group, entry, stamp, cacheBody);
             String body = json(withSource(answer, "state"));
             mine.complete(body);
             return body;
@@ -129,28 +159,62 @@ public class DashboardCache {
         }
     }
 
+    /** Computed while Redis is away: kept near (invalidation is local), not in Redis. */
+    private String fromStateOnly(String group, String entry, NearCache.Stamp stamp, Supplier<Map<String, Object>> state) {
+        Map<String, Object> answer = state.get();
+        if (stamp != null) {
+            near.put(group, entry, stamp, json(withSource(answer, "cache")));
+        }
+        return json(withSource(answer, "state"));
+    }
+
     /** An answer computed from state and not cached: for a question another instance forwarded. */
     public String compute(Supplier<Map<String, Object>> state) {
         return json(withSource(state.get(), "state"));
     }
 
-    /** Marks the groups' cached answers out of date: the state they show has changed. */
+    /**
+     * Marks the groups' cached answers out of date: the state they show has changed, and is in the state a read
+     * computes from. In this order (the reasons are in {@link NearCache}): the groups are marked unannounced, their
+     * near entries out of date, their Redis versions bumped (with every group still unannounced from before), and,
+     * once Redis has them, the near entries out of date again (a Redis entry copied near in between may predate the
+     * bump) and the groups announced.
+     */
     public void changed(Collection<String> groups) {
         if (groups.isEmpty()) {
             return;
         }
-        try {
-            var async = redis.get().async();
-            var replies = groups.stream().map(g -> async.incr(versionKey(g))).toList();
-            for (var reply : replies) {
-                reply.get(5, TimeUnit.SECONDS);
-            }
-            markAvailable(true);
-        } catch (Exception e) {
-            // With Redis away nothing is served from it; entries written before are superseded by TTL
-            // and by the versions bumped after it returns.
-            markAvailable(false);
+        Object call = new Object();
+        for (String group : groups) {
+            unannounced.put(group, call);
         }
+        near.changed(groups); // outside the lock below: invalidation here must not wait for Redis
+        if (redis.skip()) {
+            return; // Redis failed less than a second ago: announced by a later call, without waiting for it now
+        }
+        synchronized (announcing) {
+            Map<String, Object> announce = new HashMap<>(unannounced);
+            try {
+                var async = redis.get().async();
+                var replies = announce.keySet().stream().map(g -> async.incr(versionKey(g))).toList();
+                for (var reply : replies) {
+                    reply.get(5, TimeUnit.SECONDS);
+                }
+                markAvailable(true);
+            } catch (Exception e) {
+                // With Redis away nothing is served from it; entries written before are superseded by TTL
+                // and by the versions bumped after it returns, when these groups are announced again.
+                markAvailable(false);
+                return;
+            }
+            near.changed(announce.keySet());
+            announce.forEach(unannounced::remove); // unless a later call saw the group change again
+        }
+    }
+
+    /** Called by the feed as it gains or loses its partitions: the near cache serves only while it follows. */
+    void following(boolean now) {
+        near.following(now);
     }
 
     /** Whether the last exchange with Redis worked. */
@@ -158,10 +222,9 @@ public class DashboardCache {
         return available.get();
     }
 
-    private void store(String group, String version, String entry, Map<String, Object> answer) {
+    private void store(String group, String version, String entry, String cacheBody) {
         try {
-            redis.get().async().psetex(prefix + "e:" + group + ":" + version + ":" + entry, ttlMillis,
-                json(withSource(answer, "cache")));
+            redis.get().async().psetex(prefix + "e:" + group + ":" + version + ":" + entry, ttlMillis, cacheBody);
         } catch (RuntimeException e) {
             markAvailable(false);
         }
@@ -192,11 +255,17 @@ public class DashboardCache {
         }
     }
 
-    private void count(String endpoint, int missIndex) {
+    private void count(String endpoint, int index) {
         counters.computeIfAbsent(endpoint, e -> new Counter[] {
-            Counter.builder("pulse.cache.hits").tag("endpoint", e).description("dashboard reads answered from Redis").register(meters),
-            Counter.builder("pulse.cache.misses").tag("endpoint", e).description("dashboard reads answered from state").register(meters)
-        })[missIndex].increment();
+            Counter.builder("pulse.cache.hits").tag("endpoint", e).tag("tier", "redis")
+                .description("dashboard reads answered from a cache (tier: near = this instance's memory, or redis)")
+                .register(meters),
+            Counter.builder("pulse.cache.misses").tag("endpoint", e).description("dashboard reads answered from state")
+                .register(meters),
+            Counter.builder("pulse.cache.hits").tag("endpoint", e).tag("tier", "near")
+                .description("dashboard reads answered from a cache (tier: near = this instance's memory, or redis)")
+                .register(meters)
+        })[index].increment();
     }
 
     private String versionKey(String group) {

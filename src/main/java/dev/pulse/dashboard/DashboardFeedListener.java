@@ -15,9 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Follows Pulse's output topics on every instance (a group of its own per instance, starting a
@@ -29,8 +32,13 @@ import java.util.Set;
  * records re-read at start bump the groups they touch again: their state may have changed while no
  * instance was following.
  *
+ * <p>The same bumps mark this instance's near-cached answers out of date ({@link NearCache}), which it serves only
+ * while this listener holds its partitions: from each assignment, which drops them all (changes may have gone unseen
+ * before it), to the next revocation or loss.
+ *
  * <p>In: every aggregate and join output topic and {@code temperature-alerts} (a device's
- * {@code alert_state}), {@code read_committed}. Out: nothing on Kafka; version bumps in Redis. A
+ * {@code alert_state}), {@code read_committed}. Out: nothing on Kafka; version bumps in Redis and in this instance's
+ * memory. A
  * record it cannot read is logged and skipped: these topics are Pulse's own output, and the dashboard
  * must not stop over one of them.
  */
@@ -43,6 +51,8 @@ public class DashboardFeedListener implements ConsumerSeekAware {
     private final DashboardCache cache;
     private final TopicNames topics;
     private final int replay;
+    /** The offset after the last record of each partition whose changes have been marked: how far the feed is. */
+    private final Map<TopicPartition, Long> marked = new ConcurrentHashMap<>();
 
     public DashboardFeedListener(DashboardCache cache, TopicNames topics, DashboardProperties properties) {
         this.cache = cache;
@@ -56,6 +66,7 @@ public class DashboardFeedListener implements ConsumerSeekAware {
         Topics.CLICK_PURCHASES_PROPERTY, Topics.ENRICHED_CLICKS_PROPERTY})
     public void receive(List<ConsumerRecord<String, String>> records) {
         Set<String> changed = new LinkedHashSet<>();
+        Map<TopicPartition, Long> next = new HashMap<>();
         for (ConsumerRecord<String, String> record : records) {
             try {
                 apply(record, changed);
@@ -63,8 +74,15 @@ public class DashboardFeedListener implements ConsumerSeekAware {
                 LOG.warn("dashboard feed skipped {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                     e.toString());
             }
+            next.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
         }
         cache.changed(changed);
+        marked.putAll(next);
+    }
+
+    /** Whether the changes of the record at {@code offset} of the partition have been marked (this instance's view). */
+    boolean marked(String topic, int partition, long offset) {
+        return marked.getOrDefault(new TopicPartition(topic, partition), 0L) > offset;
     }
 
     private void apply(ConsumerRecord<String, String> record, Set<String> changed) {
@@ -105,5 +123,19 @@ public class DashboardFeedListener implements ConsumerSeekAware {
         for (TopicPartition partition : partitions) {
             seeker.perform(KafkaSeekOperation.seekRelativeToEnd(partition, replay));
         }
+        // Every change committed from now on is read; what changed before may have gone unseen here.
+        cache.following(true);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) { // an eager rebalance's first call revokes nothing
+            cache.following(false);
+        }
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        cache.following(false);
     }
 }

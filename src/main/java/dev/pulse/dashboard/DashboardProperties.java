@@ -16,11 +16,14 @@ import java.time.Duration;
  *                        at start-up to mark the cached answers they touch out of date (their state may have
  *                        changed while no instance was following); no answer is made of them
  * @param refresh         how often the web page asks for new figures
+ * @param nearCacheMaxBytes the most this instance keeps of answers in its own memory, in front of Redis (estimated
+ *                        from their length; least used go first); 0 turns that near cache off
  */
 @ConfigurationProperties("pulse.dashboard")
 public record DashboardProperties(
     @Bindable(defaultValue = "30s") Duration cacheTtl,
     @Bindable(defaultValue = "1000") int recentLimit,
     @Bindable(defaultValue = "1000") int replayPerPartition,
-    @Bindable(defaultValue = "1s") Duration refresh) {
+    @Bindable(defaultValue = "1s") Duration refresh,
+    @Bindable(defaultValue = "16777216") long nearCacheMaxBytes) {
 }

@@ -64,7 +64,7 @@ class RecentAlertsTest {
     }
 
     private static RecentAlerts recentAlerts(int limit) {
-        return new RecentAlerts(new DashboardProperties(Duration.ofSeconds(30), limit, 1000, Duration.ofSeconds(1)),
+        return new RecentAlerts(new DashboardProperties(Duration.ofSeconds(30), limit, 1000, Duration.ofSeconds(1), 0),
             new AlertStateService(new InMemoryStateStore(), JSON));
     }
 

@@ -1,0 +1,128 @@
+package dev.pulse.dashboard;
+
+import dev.pulse.kafka.Topics;
+import dev.pulse.testkit.KafkaTestClient;
+import dev.pulse.testkit.RealServers;
+import dev.pulse.testkit.TestServers;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.annotation.Client;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The near cache (on, as by default) against real Kafka and Redis: a hot read is answered from this instance's
+ * memory, and the first read after this instance's feed has seen a change shows it, with Redis up and with Redis
+ * stopped.
+ */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardNearCacheIntegrationTest implements RealServers {
+
+    @Inject
+    @Client("/")
+    HttpClient http;
+
+    @Inject
+    JsonMapper json;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    DashboardFeedListener feed;
+
+    private final KafkaTestClient kafka = KafkaTestClient.forTestBroker();
+
+    @AfterAll
+    void closeClient() {
+        kafka.close();
+    }
+
+    @Test
+    void theFirstReadAfterTheFeedSawAChangeShowsItWithRedisUpAndDown() throws Exception {
+        String word = "near" + UUID.randomUUID().toString().replace("-", "");
+        String path = "/api/words/" + word;
+        sendWord(word, 3);
+        // 503 until Kafka Streams runs (the test starts with the application)
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+            .until(() -> count(get(path)) == 3);
+        awaitFeedSaw(word, 3);
+        assertEquals(3, count(get(path)), "the first read after the feed saw the count");
+
+        double nearBefore = nearHits();
+        Map<?, ?> again = get(path);
+        assertEquals(3, count(again));
+        assertEquals("cache", again.get("source"));
+        assertEquals(nearBefore + 1, nearHits(), 0.0, "the second read of an unchanged word is a near hit");
+
+        assertEquals(4, countAfterTheFeedSees(word, path, 4), "Redis up: the change replaced the near answer");
+        assertEquals("cache", get(path).get("source"));
+
+        TestServers.redis().stop();
+        try {
+            double nearWhileDown = nearHits();
+            assertEquals(4, count(get(path)), "served near while Redis is away");
+            assertEquals(nearWhileDown + 1, nearHits(), 0.0);
+
+            assertEquals(5, countAfterTheFeedSees(word, path, 5), "Redis down: invalidation is local");
+            Map<?, ?> cached = get(path);
+            assertEquals(5, count(cached));
+            assertEquals("cache", cached.get("source"), "an answer computed while Redis is away is kept near");
+        } finally {
+            TestServers.redis().start();
+        }
+        assertEquals(6, countAfterTheFeedSees(word, path, 6), "Redis back");
+    }
+
+    /**
+     * Sends one more of {@code word}, waits until its new count is on {@code word-totals} and this instance's feed has
+     * marked that record's changes, and reads once: the first read after the feed saw the change.
+     */
+    private int countAfterTheFeedSees(String word, String path, int count) throws Exception {
+        sendWord(word, 1);
+        awaitFeedSaw(word, count);
+        return count(get(path));
+    }
+
+    private void awaitFeedSaw(String word, int count) {
+        KafkaTestClient.Received total = kafka.awaitRecords(Topics.WORD_TOTALS,
+                r -> r.stream().anyMatch(t -> word.equals(t.key()) && String.valueOf(count).equals(t.value())),
+                Duration.ofSeconds(60)).stream()
+            .filter(t -> word.equals(t.key()) && String.valueOf(count).equals(t.value())).findFirst().orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+            .until(() -> feed.marked(total.topic(), total.partition(), total.offset()));
+    }
+
+    private void sendWord(String word, int times) {
+        for (int i = 0; i < times; i++) {
+            kafka.send(Topics.WORD_COUNTS, null, "{\"word\": \"" + word + "\"}");
+        }
+    }
+
+    private double nearHits() {
+        return meters.find("pulse.cache.hits").tag("endpoint", "word").tag("tier", "near").counters().stream()
+            .mapToDouble(Counter::count).sum();
+    }
+
+    private static int count(Map<?, ?> answer) {
+        return ((Number) answer.get("count")).intValue();
+    }
+
+    private Map<?, ?> get(String path) throws Exception {
+        return json.readValue(http.toBlocking().retrieve(HttpRequest.GET(path), String.class), Map.class);
+    }
+}
