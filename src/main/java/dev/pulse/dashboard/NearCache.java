@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *     local bump, so a stamp taken after that bump sees the mark), and the retry that gets the bump to Redis bumps
  *     locally again.</li>
  * <li><b>Redis down.</b> Versions are local, so invalidation needs no Redis, and the first local bump does not wait
- *     for it: answers computed from state are kept here and discarded by the feed's bumps exactly as above. (A Redis
+ *     for it: answers computed from state are kept here and discarded by the feed's bumps exactly as above. They are
+ *     served only once Redis answers again: while it is away, {@link DashboardCache} computes every read from state
+ *     and says so ({@code "source": "state"}), as readers of an outage expect. (A Redis
  *     that comes back with older data, restored from a snapshot, could serve answers older than their versions to
  *     both tiers; run it without persistence, as the cache needs none.)</li>
  * <li><b>The feed not following.</b> Until the feed has its partitions, and from the moment they are revoked or

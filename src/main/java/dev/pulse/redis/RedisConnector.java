@@ -84,6 +84,16 @@ public class RedisConnector implements Supplier<StatefulRedisConnection<String, 
     }
 
     /**
+     * Whether Redis is away as far as this connector knows, without trying it (and without taking {@link #skip}'s
+     * turn): no connection yet, the connection seen closed (Lettuce marks it so as soon as the socket drops, while it
+     * reconnects), or the last command of a user failed.
+     */
+    public boolean away() {
+        StatefulRedisConnection<String, String> open = connection;
+        return away || open == null || !open.isOpen();
+    }
+
+    /**
      * Whether a caller that can do without Redis should not try it now: a command failed less than a second ago. After
      * that second one caller tries (the answer to it is {@code false}), and the others skip for another second.
      */
