@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -138,6 +139,28 @@ public final class KafkaTestClient implements AutoCloseable {
     /** Reads {@code topic} from the beginning until at least {@code count} records have arrived; fails if they do not. */
     public List<Received> awaitRecords(String topic, int count, Duration timeout) {
         return awaitRecords(topic, r -> r.size() >= count, timeout);
+    }
+
+    /**
+     * The last stable offset of each partition of {@code topic}: how far a {@code read_committed} reader can read now.
+     * It stops at the first record of a transaction still open.
+     */
+    public Map<Integer, Long> lastStableOffsets(String topic) {
+        try {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+                .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            Map<Integer, Long> stable = new TreeMap<>();
+            admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                    org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS)
+                .forEach((partition, offset) -> stable.put(partition.partition(), offset.offset()));
+            return stable;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the last stable offsets of " + topic, e);
+        }
     }
 
     /**
