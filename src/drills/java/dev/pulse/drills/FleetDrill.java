@@ -3,6 +3,7 @@ package dev.pulse.drills;
 import dev.pulse.drills.Traffic.Rec;
 import dev.pulse.kafka.Topics;
 import dev.pulse.testkit.PulseProcess;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -198,26 +198,18 @@ class FleetDrill {
                 victim.sigkill();
                 figures.put("killed", victim.name() + " (" + victim.host() + ")");
                 // Where each partition's committed records end once the killed process is gone: the broker's last
-                // stable offsets, not what the tail has received (it can trail the broker by a second or more under
-                // this load, and records committed before the kill would then count as output after it). A record
-                // at or past that offset was committed after the kill: the killed instance's open transaction, which
-                // holds its partitions' offset there, is aborted, never read.
-                Map<String, Map<Integer, Long>> stableAtKill = new LinkedHashMap<>();
-                measured.forEach(topic -> stableAtKill.put(topic, fleet.kafka.lastStableOffsets(topic)));
-                // The first committed output after the kill, per output partition, as the read_committed tail gets
-                // it: the killed instance's partitions are the last to produce again.
+                // stable offsets. A record at or past that offset was committed after the kill: the killed instance's
+                // open transaction, which holds its partitions' offset there, is aborted, never read.
+                Map<TopicPartition, Long> stableAtKill = new LinkedHashMap<>();
+                measured.forEach(topic -> fleet.kafka.lastStableOffsets(topic)
+                    .forEach((partition, offset) -> stableAtKill.put(new TopicPartition(topic, partition), offset)));
+                // The first committed output after the kill, per output partition, as a read_committed reader of
+                // those offsets gets it (not the drill's tail, which reads everything and can trail the broker by a
+                // second or more under this load): the killed instance's partitions are the last to produce again.
+                Map<TopicPartition, Long> firstAt = fleet.kafka.firstRecordsFrom(stableAtKill, Duration.ofMinutes(3));
+                assertEquals(stableAtKill.keySet(), firstAt.keySet(), "output partitions producing again");
                 Map<String, Long> firstAfter = new TreeMap<>();
-                DrillStack.await("every output partition producing again", () -> {
-                    for (String topic : measured) {
-                        Map<Integer, Long> now = lastOffsets(topic);
-                        now.forEach((partition, offset) -> {
-                            if (offset >= stableAtKill.get(topic).getOrDefault(partition, 0L)) {
-                                firstAfter.putIfAbsent(topic + "-" + partition, System.nanoTime() - killed);
-                            }
-                        });
-                    }
-                    return firstAfter.size() == measured.size() * 3;
-                }, Duration.ofMinutes(3));
+                firstAt.forEach((partition, at) -> firstAfter.put(partition.toString(), at - killed));
                 long recovery = firstAfter.values().stream().mapToLong(Long::longValue).max().orElseThrow();
                 Map<String, Double> perPartition = new TreeMap<>();
                 firstAfter.forEach((partition, nanos) -> perPartition.put(partition, DrillReport.seconds(nanos)));
@@ -340,15 +332,6 @@ class FleetDrill {
 
     private long awaitMore(String topic, int count, Duration timeout) {
         return DrillStack.await(topic + " growing past " + count, () -> fleet.tail.count(topic) > count, timeout);
-    }
-
-    /** The highest offset read per partition of {@code topic}. */
-    private Map<Integer, Long> lastOffsets(String topic) {
-        Map<Integer, Long> last = new HashMap<>();
-        for (OutputTail.Out out : fleet.tail.records(topic)) {
-            last.merge(out.partition(), out.offset(), Math::max);
-        }
-        return last;
     }
 
     @FunctionalInterface

@@ -164,6 +164,35 @@ public final class KafkaTestClient implements AutoCloseable {
     }
 
     /**
+     * When each partition in {@code from} first gives a {@code read_committed} reader a record at or past its offset
+     * there: the {@link System#nanoTime()} of the poll that returned it, per partition, waiting up to {@code timeout}
+     * for all of them (a partition that gives none by then is missing from the answer). Reads only from those offsets,
+     * one consumer of its own, so its clock is not that of a reader catching up on everything before them.
+     */
+    public Map<TopicPartition, Long> firstRecordsFrom(Map<TopicPartition, Long> from, Duration timeout) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(from.keySet());
+            from.forEach(consumer::seek);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (first.size() < from.size() && System.nanoTime() < deadline) {
+                var records = consumer.poll(Duration.ofMillis(50));
+                long now = System.nanoTime();
+                for (TopicPartition partition : records.partitions()) {
+                    if (first.putIfAbsent(partition, now) == null) {
+                        consumer.pause(List.of(partition));
+                    }
+                }
+            }
+        }
+        return first;
+    }
+
+    /**
      * Where each partition of {@code topic} stands, for a failure message: its leader, first offset, last stable
      * offset (what a {@code read_committed} reader can reach) and high watermark. A last stable offset behind the
      * high watermark names an open transaction; no leader, a broker that cannot serve the partition.
