@@ -2,6 +2,7 @@ package dev.pulse.drills;
 
 import dev.pulse.drills.Traffic.Rec;
 import dev.pulse.kafka.Topics;
+import dev.pulse.testkit.KafkaTestClient;
 import dev.pulse.testkit.PulseProcess;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
@@ -194,19 +195,26 @@ class FleetDrill {
             try {
                 load.runFor(Duration.ofSeconds(8));
                 List<String> measured = List.of(Topics.OUTPUT_TOPIC, Topics.WORD_TOTALS, Topics.ENRICHED_CLICKS);
-                long killed = System.nanoTime();
-                victim.sigkill();
-                figures.put("killed", victim.name() + " (" + victim.host() + ")");
-                // Where each partition's committed records end once the killed process is gone: the broker's last
-                // stable offsets. A record at or past that offset was committed after the kill: the killed instance's
-                // open transaction, which holds its partitions' offset there, is aborted, never read.
-                Map<TopicPartition, Long> stableAtKill = new LinkedHashMap<>();
+                List<TopicPartition> outputs = new ArrayList<>();
                 measured.forEach(topic -> fleet.kafka.lastStableOffsets(topic)
-                    .forEach((partition, offset) -> stableAtKill.put(new TopicPartition(topic, partition), offset)));
+                    .keySet().forEach(partition -> outputs.add(new TopicPartition(topic, partition))));
                 // The first committed output after the kill, per output partition, as a read_committed reader of
-                // those offsets gets it (not the drill's tail, which reads everything and can trail the broker by a
-                // second or more under this load): the killed instance's partitions are the last to produce again.
-                Map<TopicPartition, Long> firstAt = fleet.kafka.firstRecordsFrom(stableAtKill, Duration.ofMinutes(3));
+                // those partitions alone gets it (not the drill's tail, which reads everything and can trail the
+                // broker by a second or more under this load), connected before the kill.
+                Map<TopicPartition, Long> firstAt;
+                Map<TopicPartition, Long> stableAtKill = new LinkedHashMap<>();
+                long killed;
+                try (KafkaTestClient.FirstRecords watch = fleet.kafka.firstRecords(outputs)) {
+                    killed = System.nanoTime();
+                    victim.sigkill();
+                    // Where each partition's committed records end once the killed process is gone: the broker's
+                    // last stable offsets. A record at or past one was committed after the kill: the killed
+                    // instance's open transaction, which holds its partitions' offset there, is aborted, never read.
+                    measured.forEach(topic -> fleet.kafka.lastStableOffsets(topic).forEach(
+                        (partition, offset) -> stableAtKill.put(new TopicPartition(topic, partition), offset)));
+                    firstAt = watch.from(stableAtKill, Duration.ofMinutes(3));
+                }
+                figures.put("killed", victim.name() + " (" + victim.host() + ")");
                 assertEquals(stableAtKill.keySet(), firstAt.keySet(), "output partitions producing again");
                 Map<String, Long> firstAfter = new TreeMap<>();
                 firstAt.forEach((partition, at) -> firstAfter.put(partition.toString(), at - killed));

@@ -164,19 +164,42 @@ public final class KafkaTestClient implements AutoCloseable {
     }
 
     /**
-     * When each partition in {@code from} first gives a {@code read_committed} reader a record at or past its offset
-     * there: the {@link System#nanoTime()} of the poll that returned it, per partition, waiting up to {@code timeout}
-     * for all of them (a partition that gives none by then is missing from the answer). Reads only from those offsets,
-     * one consumer of its own, so its clock is not that of a reader catching up on everything before them.
+     * A {@code read_committed} reader of {@code partitions}, connected to their leaders now, that will tell when each
+     * first gives a record at or past a later offset ({@link FirstRecords#from}). Opened ahead, so the time it reports
+     * is not that of a new client finding the cluster.
      */
-    public Map<TopicPartition, Long> firstRecordsFrom(Map<TopicPartition, Long> from, Duration timeout) {
-        Map<TopicPartition, Long> first = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+    public FirstRecords firstRecords(Collection<TopicPartition> partitions) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(from.keySet());
+            new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try {
+            consumer.assign(partitions);
+            consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+        return new FirstRecords(consumer);
+    }
+
+    /** See {@link #firstRecords}. */
+    public static final class FirstRecords implements AutoCloseable {
+
+        private final KafkaConsumer<byte[], byte[]> consumer;
+
+        private FirstRecords(KafkaConsumer<byte[], byte[]> consumer) {
+            this.consumer = consumer;
+        }
+
+        /**
+         * When each partition in {@code from} first gives a record at or past its offset there: the
+         * {@link System#nanoTime()} of the poll that returned it, per partition, waiting up to {@code timeout} for all
+         * of them (a partition that gives none by then is missing from the answer). Reads only from those offsets.
+         */
+        public Map<TopicPartition, Long> from(Map<TopicPartition, Long> from, Duration timeout) {
+            Map<TopicPartition, Long> first = new HashMap<>();
             from.forEach(consumer::seek);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (first.size() < from.size() && System.nanoTime() < deadline) {
@@ -188,8 +211,13 @@ public final class KafkaTestClient implements AutoCloseable {
                     }
                 }
             }
+            return first;
         }
-        return first;
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
     }
 
     /**
