@@ -33,8 +33,8 @@ import java.util.Set;
 
 /**
  * {@code real-time-data} → {@code device-averages}, keyed by device id (from the value, or the key for
- * a plain-text reading): count, average, min and max of the temperature per 5 min event-time window advancing every minute
- * (hopping), with {@code window_start}, {@code window_end}. A window accepts readings until grace after its end; a
+ * a plain-text reading): count, average, min and max of the temperature per 5 min event-time window advancing every
+ * minute (hopping), with {@code window_start}, {@code window_end}. A window accepts readings until grace after its end; a
  * later reading counts in no closed window and is counted in Streams' dropped-records metric once per closed window it
  * falls in. Emitted as the hopping aggregate behind Streams' record cache emitted them: each window that changed, once
  * per commit interval, with its value then (in the transaction that commits the change).
@@ -46,18 +46,21 @@ import java.util.Set;
  * {@link AggregateStores#DEVICE_LATEST} for the dashboard. Bad readings are only dropped here: the
  * temperature-alert listener, which reads the same topic, dead-letters them.
  *
- * <p>A device's state is in the task of its partition in the repartition topic {@code readings-by-device} (murmur2 of
- * the UTF-8 device id, as the dashboard's routing expects), which the same sub-topology reads, so that partition
- * number of {@code real-time-data} is read by that task too. A reading keyed by its device id on that partition (the
- * contract's case, produced by the Java client or kafka-python into a topic with as many partitions as
- * {@code readings-by-device}, which Streams creates with {@code real-time-data}'s count) is in place: it goes straight
- * to the stores, with no repartition ({@link DevicePartitions}). Any other reading (no key, another key, or a key put
- * elsewhere: librdkafka's CRC32 partitioner, an explicit partition) goes through {@code readings-by-device} keyed by
- * its device, whatever partitioner produced it (contract v2), and is then merged with the readings in place. Until
- * the topology has sent a first reading through the topic, it does not know the topic's partition count, and every
- * reading goes through. Readings of one device that take both ways may reach the stores in another order than they
+ * <p>A device's state is in the task that reads its partition of the repartition topic {@code readings-by-device}
+ * (murmur2 of the UTF-8 device id, where the dashboard's routing looks for it). That task also reads the partition of
+ * {@code real-time-data} with the same number: both topics are sources of one sub-topology, and Streams gives a task
+ * one partition number of each. So a reading keyed by its device id on that partition (the contract's case as the
+ * Java client and kafka-python produce it, since Streams creates {@code readings-by-device} with as many partitions as
+ * {@code real-time-data}) is in place: it goes straight to the stores, with no repartition ({@link DevicePartitions}).
+ * Any other reading (no key, another key, or its key placed elsewhere: librdkafka's CRC32 partitioner, an explicit
+ * partition) goes through {@code readings-by-device} keyed by its device, so the result does not depend on the
+ * producer's partitioner (contract v2), and is then merged with the readings in place. Until an instance has sent a
+ * first reading through the topic, it does not know the topic's partition count, and every reading goes through. Readings of one device that take both ways may reach the stores in another order than they
  * were produced in: the windows and the latest reading are by event time, so only a reading later than grace (then
- * not counted) or two readings with the same event time (the one processed last is the latest) can tell.
+ * not counted) or two readings with the same event time (the one processed last is the latest) can tell. A task
+ * with two inputs waits up to {@code max.task.idle.ms} (set for the joins) for one that is empty before it processes
+ * the other, so when a device task's partition of {@code readings-by-device} runs dry (at the start, and after each
+ * batch of repartitioned readings), its readings in place may wait that long.
  *
  * <p>Upgrading from the build that repartitioned every reading: {@code readings-by-device} keeps its name and
  * partitioner, so readings still in it are read; the stores and their changelogs keep their names. The two
