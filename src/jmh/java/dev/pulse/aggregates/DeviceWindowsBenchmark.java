@@ -39,11 +39,14 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code device-averages} per reading, the whole {@link DeviceAverages} topology (decode, key by device, repartition,
- * latest reading, windows, JSON out) in a {@link TopologyTestDriver}: the sliced windows (one slice updated per
- * reading, each changed window combined from slices and emitted once per commit interval) against the baseline, Kafka
- * Streams' hopping window aggregate it replaced ({@code HoppingDeviceAverages} of the tests: five windows read and
- * written per reading). Readings of {@value #DEVICES} devices in event-time order, each device every second; a commit
+ * {@code device-averages} per reading, the whole {@link DeviceAverages} topology (decode, key by device, latest
+ * reading, windows, JSON out) in a {@link TopologyTestDriver}: the sliced windows (one slice updated per reading, each
+ * changed window combined from slices and emitted once per commit interval) against the baseline, Kafka Streams'
+ * hopping window aggregate it replaced ({@code HoppingDeviceAverages} of the tests: five windows read and written per
+ * reading, every reading repartitioned). The sliced windows take readings keyed by their device in place
+ * ({@code slicedWindows}; the driver has one partition, every device's) and repartition readings without a key
+ * ({@code slicedWindowsRepartitioned}): the difference is what the repartition costs in CPU in the driver (the record
+ * written, captured and read back in memory), not its broker round trip and transaction share. Readings of {@value #DEVICES} devices in event-time order, each device every second; a commit
  * interval (1 s of wall clock) passes after every {@value #BATCH} readings.
  *
  * <p>Stores in memory and no record cache for both: the test driver commits, and so flushes the cache and RocksDB,
@@ -72,6 +75,11 @@ public class DeviceWindowsBenchmark {
         private long next;
 
         abstract void build(StreamsBuilder builder, AggregatesProperties properties, InputStreams inputs);
+
+        /** Whether each reading is keyed by its device (else it has no key). */
+        boolean keyed() {
+            return true;
+        }
 
         @Setup(Level.Trial)
         public void start() throws IOException {
@@ -102,7 +110,7 @@ public class DeviceWindowsBenchmark {
                 int device = (int) (next % DEVICES);
                 long time = T0 + next * (1000 / DEVICES);
                 double temperature = Math.round((48 + 8 * Math.sin(next * 0.3)) * 10) / 10.0;
-                input.pipeInput(keys[device], String.format(Locale.ROOT,
+                input.pipeInput(keyed() ? keys[device] : null, String.format(Locale.ROOT,
                     "{\"device_id\": \"%s\", \"temperature\": %s, \"timestamp\": %d}", keys[device], temperature,
                     time / 1000).getBytes(StandardCharsets.UTF_8), time);
             }
@@ -129,6 +137,15 @@ public class DeviceWindowsBenchmark {
         }
     }
 
+    /** The sliced windows on readings without a key: each goes through {@code readings-by-device}. */
+    @State(Scope.Thread)
+    public static class SlicedWithoutKeys extends Sliced {
+        @Override
+        boolean keyed() {
+            return false;
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void baselineHoppingWindows(Hopping topology, Blackhole bh) {
@@ -138,6 +155,12 @@ public class DeviceWindowsBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void slicedWindows(Sliced topology, Blackhole bh) {
+        bh.consume(topology.feed(BATCH));
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void slicedWindowsRepartitioned(SlicedWithoutKeys topology, Blackhole bh) {
         bh.consume(topology.feed(BATCH));
     }
 }

@@ -6,30 +6,35 @@ import io.micronaut.json.JsonMapper;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code real-time-data} → {@code device-averages}, keyed by device id (from the value, or the key for
- * a plain-text reading; re-keyed through the repartition topic {@code readings-by-device}): count,
- * average, min and max of the temperature per 5 min event-time window advancing every minute
- * (hopping), with {@code window_start}, {@code window_end}. A window accepts readings until grace after its end; a
+ * a plain-text reading): count, average, min and max of the temperature per 5 min event-time window advancing every
+ * minute (hopping), with {@code window_start}, {@code window_end}. A window accepts readings until grace after its end; a
  * later reading counts in no closed window and is counted in Streams' dropped-records metric once per closed window it
  * falls in. Emitted as the hopping aggregate behind Streams' record cache emitted them: each window that changed, once
  * per commit interval, with its value then (in the transaction that commits the change).
@@ -40,6 +45,27 @@ import java.time.Duration;
  * aggregate that kept five windows per reading. Besides, each device's latest reading by event time in
  * {@link AggregateStores#DEVICE_LATEST} for the dashboard. Bad readings are only dropped here: the
  * temperature-alert listener, which reads the same topic, dead-letters them.
+ *
+ * <p>A device's state is in the task that reads its partition of the repartition topic {@code readings-by-device}
+ * (murmur2 of the UTF-8 device id, where the dashboard's routing looks for it). That task also reads the partition of
+ * {@code real-time-data} with the same number: both topics are sources of one sub-topology, and Streams gives a task
+ * one partition number of each. So a reading keyed by its device id on that partition (the contract's case as the
+ * Java client and kafka-python produce it, since Streams creates {@code readings-by-device} with as many partitions as
+ * {@code real-time-data}) is in place: it goes straight to the stores, with no repartition ({@link DevicePartitions}).
+ * Any other reading (no key, another key, or its key placed elsewhere: librdkafka's CRC32 partitioner, an explicit
+ * partition) goes through {@code readings-by-device} keyed by its device, so the result does not depend on the
+ * producer's partitioner (contract v2), and is then merged with the readings in place. Until an instance has sent a
+ * first reading through the topic, it does not know the topic's partition count, and every reading goes through. Readings of one device that take both ways may reach the stores in another order than they
+ * were produced in: the windows and the latest reading are by event time, so only a reading later than grace (then
+ * not counted) or two readings with the same event time (the one processed last is the latest) can tell. A task
+ * with two inputs waits up to {@code max.task.idle.ms} (set for the joins) for one that is empty before it processes
+ * the other, so when a device task's partition of {@code readings-by-device} runs dry (at the start, and after each
+ * batch of repartitioned readings), its readings in place may wait that long.
+ *
+ * <p>Upgrading from the build that repartitioned every reading: {@code readings-by-device} keeps its name and
+ * partitioner, so readings still in it are read; the stores and their changelogs keep their names. The two
+ * sub-topologies of the device windows became one and the sub-topologies after them are numbered one lower, so
+ * their tasks restore their stores from their changelogs once, at the first start of the new build.
  *
  * <p>Upgrading from the build with the hopping aggregate (store {@code device-averages-store}): the slice store and
  * its changelog start empty, so the windows open at the upgrade start over from the readings after it (their earlier
@@ -88,13 +114,25 @@ final class DeviceAverages {
                       SliceStores sliceStores) {
         JsonMapper jsonMapper = inputs.jsonMapper();
         Serde<SensorReading> readings = VersionedSerde.of("readings-by-device", BinarySerdes.sensorReadings());
-        KStream<String, SensorReading> byDevice = inputs.decode(builder, Topics.REAL_TIME_DATA, "readings",
+        DevicePartitions devicePartitions = new DevicePartitions();
+        var placed = inputs.decode(builder, Topics.REAL_TIME_DATA, "readings",
                 (key, value, time) -> inputs.decoder().decodeSensor(
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
                 SensorReading::eventTimeMs, false)
             .processValues(WITH_EVENT_TIME, Named.as("readings-with-event-time"))
+            .processValues(() -> new Placement(devicePartitions), Named.as("readings-placed"))
+            .split(Named.as("readings-"))
+            .branch((key, reading) -> reading.inPlace(), Branched.as("in-place"))
+            .defaultBranch(Branched.as("elsewhere"));
+        // Keyed by the device and on the partition readings-by-device would put it on: this task holds its state.
+        KStream<String, SensorReading> inPlace = placed.get("readings-in-place")
+            .mapValues(Placed::reading, Named.as("readings-in-place-unwrapped"));
+        KStream<String, SensorReading> repartitioned = placed.get("readings-elsewhere")
+            .mapValues(Placed::reading, Named.as("readings-elsewhere-unwrapped"))
             .selectKey((key, reading) -> reading.deviceId(), Named.as("readings-keyed-by-device"))
-            .repartition(Repartitioned.with(STRINGS, readings).withName("readings-by-device"));
+            .repartition(Repartitioned.with(STRINGS, readings).withName("readings-by-device")
+                .withStreamPartitioner(devicePartitions));
+        KStream<String, SensorReading> byDevice = inPlace.merge(repartitioned, Named.as("readings-by-device-merged"));
         // The latest reading per device (by event time), for the dashboard's device view.
         byDevice.groupByKey(Grouped.with(STRINGS, readings))
             .reduce((held, next) -> later(next, held), Named.as("device-latest-reduce"),
@@ -122,6 +160,76 @@ final class DeviceAverages {
                 .bytes(jsonMapper)), Named.as("device-averages-to-json"))
             .to(inputs.topic(Topics.DEVICE_AVERAGES),
                 Produced.with(STRINGS, Serdes.ByteArray()).withName("device-averages-sink"));
+    }
+
+    /** A reading and whether it is in place: keyed by its device, on the partition that holds the device's state. */
+    record Placed(SensorReading reading, boolean inPlace) {
+    }
+
+    /** Tells each reading whether it is in place ({@link DevicePartitions#inPlace}), from the partition it was read from. */
+    private static final class Placement implements FixedKeyProcessor<String, SensorReading, Placed> {
+
+        private final DevicePartitions devicePartitions;
+        private FixedKeyProcessorContext<String, Placed> context;
+
+        Placement(DevicePartitions devicePartitions) {
+            this.devicePartitions = devicePartitions;
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<String, Placed> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(FixedKeyRecord<String, SensorReading> record) {
+            int partition = context.recordMetadata().map(RecordMetadata::partition).orElse(-1);
+            context.forward(record.withValue(new Placed(record.value(),
+                devicePartitions.inPlace(record.key(), record.value(), partition))));
+        }
+    }
+
+    /**
+     * Where {@code readings-by-device} puts a device: murmur2 of its UTF-8 id modulo the topic's partition count, as
+     * Kafka Streams' default partitioner does (so the dashboard's routing, which asks Streams, finds it there too).
+     * The count is the one the producer's metadata gives for the topic each time a reading is sent through it, so it
+     * is the topic's own and cannot drift from it; until a first reading has gone through, it is unknown and no
+     * reading is in place. One instance per topology, shared by its tasks.
+     */
+    static final class DevicePartitions implements StreamPartitioner<String, SensorReading> {
+
+        /** Partitions of {@code readings-by-device}; 0 while not known. */
+        private volatile int partitions;
+
+        /** The partition of {@code deviceId} among {@code partitions}. */
+        static int partition(String deviceId, int partitions) {
+            return Utils.toPositive(Utils.murmur2(deviceId.getBytes(StandardCharsets.UTF_8))) % partitions;
+        }
+
+        /**
+         * Whether a reading read from partition {@code sourcePartition} of {@code real-time-data} with {@code key} can
+         * skip the repartition: its key is its device and the partition is the one {@code readings-by-device} would
+         * put it on. Its task then reads that partition of {@code readings-by-device} too (Streams gives a task one
+         * partition number of every topic its sub-topology reads), so it holds the device's state.
+         */
+        boolean inPlace(String key, SensorReading reading, int sourcePartition) {
+            int known = partitions;
+            return known > 0 && sourcePartition >= 0 && reading.deviceId().equals(key)
+                && partition(key, known) == sourcePartition;
+        }
+
+        @Override
+        public Optional<Set<Integer>> partitions(String topic, String key, SensorReading reading, int numPartitions) {
+            partitions = numPartitions;
+            return Optional.of(Set.of(partition(key, numPartitions)));
+        }
+
+        @Override
+        @Deprecated
+        public Integer partition(String topic, String key, SensorReading reading, int numPartitions) {
+            partitions = numPartitions;
+            return partition(key, numPartitions);
+        }
     }
 
     /** {@code next} unless {@code held} is later in event time (a reading without one counts as latest). */

@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link DeviceAverages}' sliced windows hold and emit what Kafka Streams' hopping window aggregate
  * ({@link HoppingDeviceAverages}, the implementation they replaced) holds and emits behind the record cache, on random
  * readings of a few devices: times out of order and late (some past their windows' grace, some past only their
- * earliest windows'), JSON and plain-text readings, several window shapes and graces.
+ * earliest windows'), JSON and plain-text readings, keyed by their device (which the sliced windows' topology takes in
+ * place) and JSON ones without a key (which it repartitions), several window shapes and graces.
  *
  * <p>Each runs in a {@link org.apache.kafka.streams.TopologyTestDriver}. The hopping aggregate there emits every
  * update (the driver flushes the cache after every record); production's cache emits each changed window once per
@@ -59,7 +60,8 @@ class DeviceAveragesPropertyTest {
     record Reading(String device, long deltaMs, double temperature, Format format, boolean commit) {
     }
 
-    enum Format { JSON, CELSIUS_TEXT, FAHRENHEIT_TEXT }
+    /** How a reading is sent; a JSON reading without a key goes through {@code readings-by-device}, the others do not. */
+    enum Format { JSON, JSON_WITHOUT_KEY, CELSIUS_TEXT, FAHRENHEIT_TEXT }
 
     /** Window size, advance and grace. */
     record Shape(Duration size, Duration advance, Duration grace) {
@@ -212,6 +214,8 @@ class DeviceAveragesPropertyTest {
         switch (reading.format()) {
             // A JSON reading's own time is in whole seconds; the record time differs, and must not count.
             case JSON -> driver.send(Topics.REAL_TIME_DATA, reading.device(), "{\"device_id\": \"" + reading.device()
+                + "\", \"temperature\": " + reading.temperature() + ", \"timestamp\": " + timeMs / 1000 + "}", T0);
+            case JSON_WITHOUT_KEY -> driver.send(Topics.REAL_TIME_DATA, null, "{\"device_id\": \"" + reading.device()
                 + "\", \"temperature\": " + reading.temperature() + ", \"timestamp\": " + timeMs / 1000 + "}", T0);
             // Plain text: the key names the device and the record time is the event time, to the millisecond.
             case CELSIUS_TEXT -> driver.send(Topics.REAL_TIME_DATA, reading.device(),

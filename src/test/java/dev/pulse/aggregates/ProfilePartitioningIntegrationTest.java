@@ -38,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +58,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a click sent right after its profile finds it even when the click's event time is older (the
  * tutorials' order). One case produces with the tutorials' own Python clients (confluent-kafka and kafka-python,
  * Debian's packages), not an emulation of their partitioners; it is skipped, saying why, where they are missing.
+ * The same for {@code device-averages}: the readings of a device produced each of those ways (and without a key) are
+ * counted in its one set of windows, and only those not keyed by their device on its murmur2 partition go through
+ * {@code readings-by-device}.
  * The application runs on the real test broker with topics of its own.
  */
 @MicronautTest
@@ -74,6 +78,9 @@ class ProfilePartitioningIntegrationTest implements RealServers {
     private final String profilesTopic = topics.name(Topics.USER_PROFILES);
     private final String clicksTopic = topics.name(Topics.USER_CLICKS);
     private final String enrichedTopic = topics.name(Topics.ENRICHED_CLICKS);
+    private final String readingsTopic = topics.name(Topics.REAL_TIME_DATA);
+    private final String averagesTopic = topics.name(Topics.DEVICE_AVERAGES);
+    private final String applicationId = "pulse-aggregates-it-" + topics.suffix();
     private final JsonMapper jsonMapper = JsonMapper.createDefault();
 
     private KafkaProducer<byte[], byte[]> javaClient;
@@ -86,7 +93,7 @@ class ProfilePartitioningIntegrationTest implements RealServers {
     public Map<String, String> extraProperties() {
         Map<String, String> properties = new HashMap<>(topics.allTopicsProperties());
         properties.put("pulse.kafka.partitions", Integer.toString(PARTITIONS));
-        properties.put("kafka.streams.default.application.id", "pulse-aggregates-it-" + topics.suffix());
+        properties.put("kafka.streams.default.application.id", applicationId);
         properties.put("kafka.streams.default.commit.interval.ms", "200");
         try {
             properties.put("kafka.streams.default.state.dir", Files.createTempDirectory("pulse-profiles-it").toString());
@@ -219,6 +226,36 @@ class ProfilePartitioningIntegrationTest implements RealServers {
         assertEquals(List.of(), wrong, "every enriched click carries its user's name");
     }
 
+    @Test
+    void averagesEachDeviceInOneWindowWhicheverPartitionItsReadingsWereProducedToAndRepartitionsOnlyThoseElsewhere() {
+        // One device per murmur2 partition, which CRC32 places on the next one. Its readings: as confluent-kafka
+        // places them, to an explicit partition murmur2 would not choose, and without a key; then (once those are
+        // counted, so the topology knows the partition count of readings-by-device) as the Java client places them.
+        long now = Instant.now().getEpochSecond();
+        Map<String, Integer> devices = new LinkedHashMap<>();
+        for (int murmur2 = 0; murmur2 < PARTITIONS; murmur2++) {
+            String device = user("device", murmur2, (murmur2 + 1) % PARTITIONS);
+            devices.put(device, murmur2);
+            assertEquals((murmur2 + 1) % PARTITIONS, send(librdkafkaPartitioning, readingsTopic, null, device,
+                reading(device, 10.0, now)));
+            send(javaClient, readingsTopic, (murmur2 + 2) % PARTITIONS, device, reading(device, 20.0, now));
+            sendWithoutKey(readingsTopic, reading(device, 30.0, now));
+        }
+        awaitDeviceCounts(devices.keySet(), now, 3);
+        devices.forEach((device, murmur2) ->
+            assertEquals((int) murmur2, send(javaClient, readingsTopic, null, device, reading(device, 40.0, now))));
+
+        // Were the state of a device split between two tasks, none of its windows would count all four.
+        awaitDeviceCounts(devices.keySet(), now, 4);
+        Map<String, Integer> repartitioned = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : readToTheEnd(applicationId + "-readings-by-device-repartition")) {
+            repartitioned.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum);
+        }
+        Map<String, Integer> elsewhere = new HashMap<>();
+        devices.keySet().forEach(device -> elsewhere.put(device, 3));
+        assertEquals(elsewhere, repartitioned, "each device's three readings produced elsewhere, not the one in place");
+    }
+
     /** Why Debian's python3 cannot run the tutorials' clients, or null when it can. */
     private static String pythonClientsMissing() throws Exception {
         if (!Files.isExecutable(PYTHON)) {
@@ -292,6 +329,19 @@ class ProfilePartitioningIntegrationTest implements RealServers {
         try {
             return producer.send(new ProducerRecord<>(topic, partition, key.getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8))).get().partition();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not send to " + topic, e);
+        }
+    }
+
+    private static String reading(String device, double temperature, long epochSeconds) {
+        return "{\"device_id\": \"" + device + "\", \"temperature\": " + temperature + ", \"timestamp\": "
+            + epochSeconds + "}";
+    }
+
+    private void sendWithoutKey(String topic, String value) {
+        try {
+            javaClient.send(new ProducerRecord<>(topic, null, value.getBytes(StandardCharsets.UTF_8))).get();
         } catch (Exception e) {
             throw new IllegalStateException("could not send to " + topic, e);
         }
@@ -377,6 +427,27 @@ class ProfilePartitioningIntegrationTest implements RealServers {
             return users.stream().allMatch(user -> byUser.getOrDefault(user, List.of()).size() >= count);
         });
         return byUser;
+    }
+
+    /**
+     * Until each of {@code devices} has records on {@code device-averages} for the five windows that hold
+     * {@code epochSeconds}, the highest count of each being {@code count}.
+     */
+    private void awaitDeviceCounts(Collection<String> devices, long epochSeconds, int count) {
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            Map<String, Long> highest = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : readToTheEnd(averagesTopic)) {
+                JsonNode average = json(record.value());
+                String device = text(average, "device_id");
+                long start = average.get("window_start").getLongValue();
+                if (devices.contains(device) && start <= epochSeconds
+                    && epochSeconds < average.get("window_end").getLongValue()) {
+                    highest.merge(device + "@" + start, average.get("count").getLongValue(), Math::max);
+                }
+            }
+            assertEquals(5 * devices.size(), highest.size(), "five windows per device: " + highest);
+            assertEquals(List.of((long) count), highest.values().stream().distinct().toList(), highest.toString());
+        });
     }
 
     /** The topic from the beginning to its end offsets, as a read_committed client sees it. */
