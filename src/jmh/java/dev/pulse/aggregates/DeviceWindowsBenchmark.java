@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * reading, every reading repartitioned). The sliced windows take readings keyed by their device in place
  * ({@code slicedWindows}; the driver has one partition, every device's) and repartition readings without a key
  * ({@code slicedWindowsRepartitioned}): the difference is what the repartition costs in CPU in the driver (the record
- * written, captured and read back in memory), not its broker round trip and transaction share. Readings of {@value #DEVICES} devices in event-time order, each device every second; a commit
+ * written, captured and read back in memory), not its broker round trip and transaction share. Readings of {@value
+ * #DEVICES} devices in event-time order, each device every second; a commit
  * interval (1 s of wall clock) passes after every {@value #BATCH} readings.
  *
  * <p>Stores in memory and no record cache for both: the test driver commits, and so flushes the cache and RocksDB,

@@ -181,11 +181,13 @@ class DashboardAggregatesIntegrationTest implements RealServers {
         String device = "dev-" + id;
         kafka.send(topic(Topics.REAL_TIME_DATA), device, "{\"device_id\": \"" + device + "\", \"temperature\": 20.0, \"timestamp\": 1700000000}");
         kafka.send(topic(Topics.REAL_TIME_DATA), device, "{\"device_id\": \"" + device + "\", \"temperature\": 30.0, \"timestamp\": 1700000010}");
+        // The first reading goes through readings-by-device (an instance learns the topic's partition count from it),
+        // the second, keyed by its device on its partition, straight to the stores: it can show first.
         Map<?, ?> answer = awaitGet("/api/devices/" + device, a -> a.get("temperature") != null
-            && number(a, "temperature") == 30.0 && ((List<?>) a.get("averages")).size() == 5);
+            && number(a, "temperature") == 30.0 && ((List<?>) a.get("averages")).size() == 5
+            && number((Map<?, ?>) ((List<?>) a.get("averages")).get(0), "count") == 2);
         assertEquals(1700000010.0, number(answer, "timestamp"));
         Map<?, ?> newest = (Map<?, ?>) ((List<?>) answer.get("averages")).get(0);
-        assertEquals(2, number(newest, "count"));
         assertEquals(25.0, number(newest, "average"));
         assertTrue(get("/api/devices").toString().contains(device), "listed among the devices");
     }
