@@ -55,7 +55,8 @@ import java.util.Set;
  * Any other reading (no key, another key, or its key placed elsewhere: librdkafka's CRC32 partitioner, an explicit
  * partition) goes through {@code readings-by-device} keyed by its device, so the result does not depend on the
  * producer's partitioner (contract v2), and is then merged with the readings in place. Until an instance has sent a
- * first reading through the topic, it does not know the topic's partition count, and every reading goes through. Readings of one device that take both ways may reach the stores in another order than they
+ * first reading through the topic, it does not know the topic's partition count, and every reading goes through.
+ * Readings of one device that take both ways may reach the stores in another order than they
  * were produced in: the windows and the latest reading are by event time, so only a reading later than grace (then
  * not counted) or two readings with the same event time (the one processed last is the latest) can tell. A task
  * with two inputs waits up to {@code max.task.idle.ms} (set for the joins) for one that is empty before it processes
@@ -79,7 +80,7 @@ final class DeviceAverages {
     private static final Serde<String> STRINGS = Serdes.String();
 
     /** A reading without its own time takes its record's (the Kafka timestamp), so the latest one shows when it was. */
-    private static final FixedKeyProcessorSupplier<String, SensorReading, SensorReading> WITH_EVENT_TIME =
+    static final FixedKeyProcessorSupplier<String, SensorReading, SensorReading> WITH_EVENT_TIME =
         () -> new FixedKeyProcessor<>() {
             private FixedKeyProcessorContext<String, SensorReading> context;
 
@@ -233,7 +234,7 @@ final class DeviceAverages {
     }
 
     /** {@code next} unless {@code held} is later in event time (a reading without one counts as latest). */
-    private static SensorReading later(SensorReading next, SensorReading held) {
+    static SensorReading later(SensorReading next, SensorReading held) {
         return next.eventTimeMs() != null && held.eventTimeMs() != null && held.eventTimeMs() > next.eventTimeMs()
             ? held : next;
     }

@@ -14,10 +14,6 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -26,34 +22,15 @@ import java.nio.charset.StandardCharsets;
 /**
  * The reference for {@link DeviceAverages}: {@code device-averages} as Kafka Streams' hopping window aggregate
  * computes it (each reading updates its five overlapping windows in {@link #STORE}), the production code up to the
- * sliced windows, kept here unchanged apart from its name and store name so the property test and the benchmark can
- * hold the slices to it.
+ * sliced windows, kept here apart from its name and store name (it shares the event-time and latest-reading steps with
+ * {@link DeviceAverages}) so the property test and the benchmark can hold the slices to it.
  */
 final class HoppingDeviceAverages {
 
     /** Window (5 min hopping by 1 min): device id → {@link Stats} of temperature, the store the dashboard used to read. */
     static final String STORE = "device-averages-store";
 
-
     private static final Serde<String> STRINGS = Serdes.String();
-
-    /** A reading without its own time takes its record's (the Kafka timestamp), so the latest one shows when it was. */
-    private static final FixedKeyProcessorSupplier<String, SensorReading, SensorReading> WITH_EVENT_TIME =
-        () -> new FixedKeyProcessor<>() {
-            private FixedKeyProcessorContext<String, SensorReading> context;
-
-            @Override
-            public void init(FixedKeyProcessorContext<String, SensorReading> context) {
-                this.context = context;
-            }
-
-            @Override
-            public void process(FixedKeyRecord<String, SensorReading> record) {
-                SensorReading reading = record.value();
-                context.forward(reading.eventTimeMs() != null ? record : record.withValue(
-                    new SensorReading(reading.deviceId(), reading.temperature(), record.timestamp())));
-            }
-        };
 
     private HoppingDeviceAverages() {
     }
@@ -66,11 +43,11 @@ final class HoppingDeviceAverages {
                 (key, value, time) -> inputs.decoder().decodeSensor(
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
                 SensorReading::eventTimeMs, false)
-            .processValues(WITH_EVENT_TIME, Named.as("readings-with-event-time"))
+            .processValues(DeviceAverages.WITH_EVENT_TIME, Named.as("readings-with-event-time"))
             .selectKey((key, reading) -> reading.deviceId(), Named.as("readings-keyed-by-device"))
             .groupByKey(Grouped.with("readings-by-device", STRINGS, readings));
         // The latest reading per device (by event time), for the dashboard's device view.
-        byDevice.reduce((held, next) -> later(next, held), Named.as("device-latest-reduce"),
+        byDevice.reduce((held, next) -> DeviceAverages.later(next, held), Named.as("device-latest-reduce"),
             Materialized.<String, SensorReading, KeyValueStore<Bytes, byte[]>>as(AggregateStores.DEVICE_LATEST)
                 .withKeySerde(STRINGS).withValueSerde(readings));
         byDevice
@@ -92,11 +69,5 @@ final class HoppingDeviceAverages {
                 .bytes(jsonMapper)), Named.as("device-averages-to-json"))
             .to(inputs.topic(Topics.DEVICE_AVERAGES),
                 Produced.with(STRINGS, Serdes.ByteArray()).withName("device-averages-sink"));
-    }
-
-    /** {@code next} unless {@code held} is later in event time (a reading without one counts as latest). */
-    private static SensorReading later(SensorReading next, SensorReading held) {
-        return next.eventTimeMs() != null && held.eventTimeMs() != null && held.eventTimeMs() > next.eventTimeMs()
-            ? held : next;
     }
 }
