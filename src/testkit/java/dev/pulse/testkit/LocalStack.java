@@ -5,9 +5,12 @@ import dev.pulse.redis.RedisConnector;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import io.micronaut.runtime.server.EmbeddedServer;
+import org.apache.kafka.common.utils.Utils;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -33,6 +36,15 @@ public final class LocalStack {
             kafka = embeddedKafka.bootstrapServers();
         }
         properties.put("kafka.bootstrap.servers", kafka);
+        if (embeddedKafka != null) {
+            // The embedded broker starts empty every time; Streams' state kept from an earlier run (the default
+            // directory under java.io.tmpdir) would name offsets this broker never had, and its tasks would start
+            // by finding their state corrupted and wiping it. So this stack's state starts empty too, in target/.
+            Path state = Path.of("target", "local-stack", "streams-state").toAbsolutePath();
+            Utils.delete(state.toFile());
+            Files.createDirectories(state);
+            properties.put("kafka.streams.default.state.dir", state.toString());
+        }
 
         String redis = System.getenv("REDIS_URI");
         EmbeddedRedis embeddedRedis = null;
@@ -66,8 +78,11 @@ public final class LocalStack {
         EmbeddedKafka stopKafka = embeddedKafka;
         EmbeddedRedis stopRedis = embeddedRedis;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            context.close(); // clients first, so none spins on a stopped broker
-            stopServers(stopRedis, stopKafka);
+            // Redis first: on Ctrl+C the broker's test kit deletes its log directory in a shutdown hook of its own,
+            // and the broker then halts the JVM, so whatever this hook has not done by then is left behind.
+            stopServers(stopRedis, null);
+            context.close(); // clients before the broker, so none spins on a stopped broker
+            stopServers(null, stopKafka);
         }, "pulse-local-stack-stop"));
 
         int port = context.findBean(EmbeddedServer.class).map(EmbeddedServer::getPort).orElse(8080);
