@@ -1,6 +1,7 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.events.EventDecoder;
+import dev.pulse.kafka.KafkaTopicsProperties;
 import dev.pulse.kafka.TopicCreator;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
@@ -11,14 +12,22 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.json.JsonMapper;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.KStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -69,9 +78,34 @@ public class AggregatesTopology {
     KStream<String, byte[]> aggregatesStream(@Named(STREAM) ConfiguredStreamBuilder builder,
                                              AggregatesProperties properties, TopicNames topicNames,
                                              EventDecoder decoder, JsonMapper jsonMapper, PulseMetrics metrics,
-                                             Optional<TopicCreator> topicsCreatedFirst) {
+                                             Optional<TopicCreator> topicsCreatedFirst, AdminClient admin,
+                                             KafkaTopicsProperties topics) {
         dropUnknownEndpoint(builder.getConfiguration());
-        return build(builder, properties, topicNames::resolve, decoder, jsonMapper, metrics);
+        return build(builder, properties, topicNames::resolve, decoder, jsonMapper, metrics,
+            partitionsAtStart(admin, Topics.REAL_TIME_DATA, topicNames.resolve(Topics.REAL_TIME_DATA),
+                topics.createTimeout()));
+    }
+
+    /**
+     * The partition count of the input topic {@code name} (contract name {@code defaultName}) as the cluster has it
+     * now, by its default name; empty when the cluster cannot tell within {@code timeout} (the topology then learns
+     * it as it runs). {@link DeviceAverages} needs it from the first reading on: a reading it cannot place goes
+     * through a repartition topic, and in a backlog the readings in place that follow it can move stream time past
+     * its window's grace before it comes back.
+     */
+    static Map<String, Integer> partitionsAtStart(Admin admin, String defaultName, String name, Duration timeout) {
+        try {
+            int count = admin.describeTopics(List.of(name)).allTopicNames().get(timeout.toMillis(),
+                TimeUnit.MILLISECONDS).get(name).partitions().size();
+            return Map.of(defaultName, count);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Could not read the partition count of {} ({}): its first readings go through a repartition topic "
+                + "until the topology has learnt it", name, e instanceof ExecutionException ? e.getCause() : e);
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        }
     }
 
     /**
@@ -104,7 +138,18 @@ public class AggregatesTopology {
     public static KStream<String, byte[]> build(StreamsBuilder builder, AggregatesProperties properties,
                                                 UnaryOperator<String> topicName, EventDecoder decoder,
                                                 JsonMapper jsonMapper, PulseMetrics metrics) {
-        InputStreams inputs = new InputStreams(topicName, decoder, jsonMapper, metrics);
+        return build(builder, properties, topicName, decoder, jsonMapper, metrics, Map.of());
+    }
+
+    /**
+     * As above, with the partition counts of input topics (by default name) known when it is built
+     * ({@link #partitionsAtStart}).
+     */
+    public static KStream<String, byte[]> build(StreamsBuilder builder, AggregatesProperties properties,
+                                                UnaryOperator<String> topicName, EventDecoder decoder,
+                                                JsonMapper jsonMapper, PulseMetrics metrics,
+                                                Map<String, Integer> partitionsAtStart) {
+        InputStreams inputs = new InputStreams(topicName, decoder, jsonMapper, metrics, partitionsAtStart);
         // The order of these calls numbers the sub-topologies, and with them the tasks (and their state
         // directories) of a running deployment: add a new aggregate at the end.
         KStream<String, byte[]> words = WordTotals.build(builder, inputs);

@@ -54,11 +54,15 @@ import java.util.Set;
  * {@code real-time-data}) is in place: it goes straight to the stores, with no repartition ({@link DevicePartitions}).
  * Any other reading (no key, another key, or its key placed elsewhere: librdkafka's CRC32 partitioner, an explicit
  * partition) goes through {@code readings-by-device} keyed by its device, so the result does not depend on the
- * producer's partitioner (contract v2), and is then merged with the readings in place. Until an instance has sent a
- * first reading through the topic, it does not know the topic's partition count, and every reading goes through.
+ * producer's partitioner (contract v2), and is then merged with the readings in place. The partition count comes
+ * from the cluster when the topology is built ({@link AggregatesTopology#partitionsAtStart}), so from the first
+ * reading on; only where the cluster could not tell does every reading go through until one has taught it.
  * Readings of one device that take both ways may reach the stores in another order than they
  * were produced in: the windows and the latest reading are by event time, so only a reading later than grace (then
- * not counted) or two readings with the same event time (the one processed last is the latest) can tell. A task
+ * not counted) or two readings with the same event time (the one processed last is the latest) can tell. A reading
+ * that goes through comes back a commit or more later, and in a backlog the device's readings in place after it can
+ * move stream time past its window's grace meanwhile: the load driver lost one reading that way when the first
+ * reading after each start still went through (a keyed producer's readings never mix the two ways now). A task
  * with two inputs waits up to {@code max.task.idle.ms} (set for the joins) for one that is empty before it processes
  * the other, so when a device task's partition of {@code readings-by-device} runs dry (at the start, and after each
  * batch of repartitioned readings), its readings in place may wait that long.
@@ -115,7 +119,7 @@ final class DeviceAverages {
                       SliceStores sliceStores) {
         JsonMapper jsonMapper = inputs.jsonMapper();
         Serde<SensorReading> readings = VersionedSerde.of("readings-by-device", BinarySerdes.sensorReadings());
-        DevicePartitions devicePartitions = new DevicePartitions();
+        DevicePartitions devicePartitions = new DevicePartitions(inputs.partitionsAtStart(Topics.REAL_TIME_DATA));
         var placed = inputs.decode(builder, Topics.REAL_TIME_DATA, "readings",
                 (key, value, time) -> inputs.decoder().decodeSensor(
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
@@ -193,14 +197,27 @@ final class DeviceAverages {
     /**
      * Where {@code readings-by-device} puts a device: murmur2 of its UTF-8 id modulo the topic's partition count, as
      * Kafka Streams' default partitioner does (so the dashboard's routing, which asks Streams, finds it there too).
-     * The count is the one the producer's metadata gives for the topic each time a reading is sent through it, so it
-     * is the topic's own and cannot drift from it; until a first reading has gone through, it is unknown and no
-     * reading is in place. One instance per topology, shared by its tasks.
+     * The count is {@code real-time-data}'s when the topology was built, which is the repartition topic's too, then the
+     * one the producer's metadata gives for the topic each time a reading is sent through it; when neither is known yet,
+     * no reading is in place. One instance per topology, shared by its tasks.
      */
     static final class DevicePartitions implements StreamPartitioner<String, SensorReading> {
 
         /** Partitions of {@code readings-by-device}; 0 while not known. */
         private volatile int partitions;
+
+        DevicePartitions() {
+            this(0);
+        }
+
+        /**
+         * @param sourcePartitions the partition count of {@code real-time-data} when the topology was built (0: not
+         *                         known), which Streams gives {@code readings-by-device} (it refuses to start with a
+         *                         repartition topic of another count); what the producer gives replaces it
+         */
+        DevicePartitions(int sourcePartitions) {
+            this.partitions = sourcePartitions;
+        }
 
         /** The partition of {@code deviceId} among {@code partitions}. */
         static int partition(String deviceId, int partitions) {

@@ -13,6 +13,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -32,10 +33,22 @@ final class InputStreams {
     private final PulseMetrics metrics;
     private final String deadLetters;
     private final Serde<ClickEvent> clicks;
+    private final Map<String, Integer> partitionsAtStart;
     private KStream<String, ClickEvent> clicksByUser;
 
     /** @param topicName maps a {@link Topics} default name to the configured one */
     InputStreams(UnaryOperator<String> topicName, EventDecoder decoder, JsonMapper jsonMapper, PulseMetrics metrics) {
+        this(topicName, decoder, jsonMapper, metrics, Map.of());
+    }
+
+    /**
+     * @param topicName         maps a {@link Topics} default name to the configured one
+     * @param partitionsAtStart the partition counts of input topics (by default name) as the cluster gave them when
+     *                          the topology was built; a topic left out is not known
+     */
+    InputStreams(UnaryOperator<String> topicName, EventDecoder decoder, JsonMapper jsonMapper, PulseMetrics metrics,
+                 Map<String, Integer> partitionsAtStart) {
+        this.partitionsAtStart = Map.copyOf(partitionsAtStart);
         this.topicName = topicName;
         this.decoder = decoder;
         this.jsonMapper = jsonMapper;
@@ -47,6 +60,11 @@ final class InputStreams {
     /** The configured name of the contract topic {@code defaultName}. */
     String topic(String defaultName) {
         return topicName.apply(defaultName);
+    }
+
+    /** The partition count of the input topic {@code defaultName} when the topology was built; 0 if not known. */
+    int partitionsAtStart(String defaultName) {
+        return partitionsAtStart.getOrDefault(defaultName, 0);
     }
 
     EventDecoder decoder() {

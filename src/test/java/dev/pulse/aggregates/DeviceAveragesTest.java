@@ -13,8 +13,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import static dev.pulse.aggregates.TopologyDriver.SECOND;
 import static dev.pulse.aggregates.TopologyDriver.T0;
@@ -130,6 +132,22 @@ class DeviceAveragesTest {
     }
 
     @Test
+    void withThePartitionCountKnownWhenBuiltTheFirstReadingKeyedByItsDeviceIsInPlaceToo() {
+        TopologyDriver.Part knowingTheCount = (builder, properties, inputs) -> DeviceAverages.build(builder, properties,
+            new InputStreams(UnaryOperator.identity(), inputs.decoder(), inputs.jsonMapper(), inputs.metrics(),
+                Map.of(Topics.REAL_TIME_DATA, 1)));
+        try (TopologyDriver topology = new TopologyDriver(knowingTheCount)) {
+            topology.send(Topics.REAL_TIME_DATA, "sensor_1", reading("sensor_1", 40.0, T0S), T0);
+            topology.send(Topics.REAL_TIME_DATA, "sensor_1", reading("sensor_1", 50.0, T0S + 1), T0);
+            assertEquals(List.of(), topology.readBytes(READINGS_BY_DEVICE), "in place from the first reading on");
+            topology.commit();
+            assertEquals("{\"device_id\":\"sensor_1\",\"window_start\":" + T0S + ",\"window_end\":" + (T0S + 300)
+                + ",\"count\":2,\"average\":45,\"min\":40,\"max\":50}",
+                window(topology.read(Topics.DEVICE_AVERAGES), "sensor_1", T0S));
+        }
+    }
+
+    @Test
     void readingsWithAnotherKeyOrNoneGoThroughTheRepartitionTopicAndAverageAsReadingsKeyedByTheirDevice() {
         List<String[]> sent = List.of(
             new String[] {"sensor_1", reading("sensor_1", 40.0, T0S + 10)},
@@ -166,6 +184,8 @@ class DeviceAveragesTest {
         SensorReading reading = new SensorReading("sensor_1", 20.0, T0);
         int murmur2 = Utils.toPositive(Utils.murmur2("sensor_1".getBytes(StandardCharsets.UTF_8))) % 3;
         assertFalse(partitions.inPlace("sensor_1", reading, murmur2), "nothing is in place before the count is known");
+        assertTrue(new DeviceAverages.DevicePartitions(3).inPlace("sensor_1", reading, murmur2),
+            "the count of real-time-data when the topology was built");
 
         assertEquals(Optional.of(Set.of(murmur2)), partitions.partitions(READINGS_BY_DEVICE, "sensor_1", reading, 3));
         assertTrue(partitions.inPlace("sensor_1", reading, murmur2));

@@ -10,6 +10,7 @@ import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -88,6 +89,9 @@ class ProfilePartitioningIntegrationTest implements RealServers {
 
     @Inject
     InteractiveQueryService queries;
+
+    @Inject
+    AdminClient admin;
 
     @Override
     public Map<String, String> extraProperties() {
@@ -227,23 +231,33 @@ class ProfilePartitioningIntegrationTest implements RealServers {
     }
 
     @Test
+    void readsThePartitionCountOfTheReadingsTopicFromTheClusterAndNoneOfATopicItDoesNotHave() {
+        assertEquals(Map.of(Topics.REAL_TIME_DATA, PARTITIONS),
+            AggregatesTopology.partitionsAtStart(admin, Topics.REAL_TIME_DATA, readingsTopic, WAIT));
+        assertEquals(Map.of(), AggregatesTopology.partitionsAtStart(admin, Topics.REAL_TIME_DATA,
+            readingsTopic + "-never-created", WAIT));
+    }
+
+    @Test
     void averagesEachDeviceInOneWindowWhicheverPartitionItsReadingsWereProducedToAndRepartitionsOnlyThoseElsewhere() {
-        // One device per murmur2 partition, which CRC32 places on the next one. Its readings: as confluent-kafka
-        // places them, to an explicit partition murmur2 would not choose, and without a key; then (once those are
-        // counted, so the topology knows the partition count of readings-by-device) as the Java client places them.
+        // One device per murmur2 partition, which CRC32 places on the next one. Its readings: first as the Java client
+        // places them, the first readings this instance sees (in place from the first on: the topology has the
+        // partition count from the cluster); then as confluent-kafka places them, to an explicit partition murmur2
+        // would not choose, and without a key.
         long now = Instant.now().getEpochSecond();
         Map<String, Integer> devices = new LinkedHashMap<>();
         for (int murmur2 = 0; murmur2 < PARTITIONS; murmur2++) {
-            String device = user("device", murmur2, (murmur2 + 1) % PARTITIONS);
-            devices.put(device, murmur2);
+            devices.put(user("device", murmur2, (murmur2 + 1) % PARTITIONS), murmur2);
+        }
+        devices.forEach((device, murmur2) ->
+            assertEquals((int) murmur2, send(javaClient, readingsTopic, null, device, reading(device, 40.0, now))));
+        awaitDeviceCounts(devices.keySet(), now, 1);
+        devices.forEach((device, murmur2) -> {
             assertEquals((murmur2 + 1) % PARTITIONS, send(librdkafkaPartitioning, readingsTopic, null, device,
                 reading(device, 10.0, now)));
             send(javaClient, readingsTopic, (murmur2 + 2) % PARTITIONS, device, reading(device, 20.0, now));
             sendWithoutKey(readingsTopic, reading(device, 30.0, now));
-        }
-        awaitDeviceCounts(devices.keySet(), now, 3);
-        devices.forEach((device, murmur2) ->
-            assertEquals((int) murmur2, send(javaClient, readingsTopic, null, device, reading(device, 40.0, now))));
+        });
 
         // Were the state of a device split between two tasks, none of its windows would count all four.
         awaitDeviceCounts(devices.keySet(), now, 4);
