@@ -87,9 +87,9 @@ public class AggregatesTopology {
     }
 
     /**
-     * The partition count of the input topic {@code name} (contract name {@code defaultName}) as the cluster has it
-     * now, by its default name; empty when the cluster cannot tell within {@code timeout} (the topology then learns
-     * it as it runs). {@link DeviceAverages} needs it from the first reading on: a reading it cannot place goes
+     * The partition count of the input topic {@code name} as the cluster has it now, keyed by its contract name
+     * {@code defaultName}; empty when the cluster cannot tell within {@code timeout} or does not know the topic (the
+     * topology then learns the count as it runs). {@link DeviceAverages} needs it from the first reading on: a reading it cannot place goes
      * through a repartition topic, and in a backlog the readings in place that follow it can move stream time past
      * its window's grace before it comes back.
      */
