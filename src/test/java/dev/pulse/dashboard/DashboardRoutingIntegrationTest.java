@@ -254,6 +254,7 @@ class DashboardRoutingIntegrationTest {
         private final int target;
         private final List<Socket> open = new CopyOnWriteArrayList<>();
         private volatile Mode mode = Mode.FORWARD;
+        private volatile boolean down;
 
         PeerProxy(int target) throws IOException {
             this.target = target;
@@ -277,6 +278,7 @@ class DashboardRoutingIntegrationTest {
 
         @Override
         public void close() {
+            down = true;
             try {
                 listener.close();
             } catch (IOException ignored) {
@@ -289,7 +291,14 @@ class DashboardRoutingIntegrationTest {
             while (!listener.isClosed()) {
                 try {
                     Socket client = listener.accept();
+                    // Added before the mode and the down flag are read, which change before the connections are
+                    // closed: a connection accepted while either changes is closed with the others, or takes the new
+                    // mode (or is closed at once, once down).
                     open.add(client);
+                    if (down) {
+                        closeQuietly(client);
+                        return;
+                    }
                     switch (mode) {
                         case FORWARD -> {
                             Socket server = new Socket(HOST, target);
@@ -308,12 +317,16 @@ class DashboardRoutingIntegrationTest {
             }
         }
 
-        private static void fail(Socket client) {
+        private void fail(Socket client) {
             try {
                 var in = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream(),
                     java.nio.charset.StandardCharsets.US_ASCII));
                 for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
                     // the request's head; a GET has no body
+                }
+                if (down) {
+                    client.close(); // down meanwhile: nothing answers any more
+                    return;
                 }
                 byte[] body = "{\"message\": \"Internal Server Error\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 client.getOutputStream().write(("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
@@ -341,15 +354,20 @@ class DashboardRoutingIntegrationTest {
             }
         }
 
+        /** Closes every connection open now; one accepted meanwhile stays in the list (not cleared unclosed). */
         private void closeConnections() {
             for (Socket socket : open) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // closing
-                }
+                closeQuietly(socket);
+                open.remove(socket);
             }
-            open.clear();
+        }
+
+        private static void closeQuietly(Socket socket) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
         }
 
         private static void daemon(String name, Runnable task) {
