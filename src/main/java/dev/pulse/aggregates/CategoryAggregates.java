@@ -33,6 +33,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *     (default: the grace), when the wall clock does ({@link ClosingWindows}). A record for a closed window is
  *     dropped and counted as late.</li>
  * </ul>
+ * The dashboard's categories come ready from here: each task keeps its partition's categories from the aggregate's
+ * changes ({@link PartitionCategories}) and writes them, once per commit interval when they changed, to the internal
+ * compacted topic {@code aggregated-topic-categories} (key: the partition number; value: {@link CategoriesOfPartition}
+ * as JSON), which every instance reads whole.
  * Bad records are only dropped here: the transform listener, which reads the same topic,
  * dead-letters them. Stores: {@link AggregateStores#CATEGORY_AGGREGATES},
  * {@link AggregateStores#CATEGORY_WINDOWS}, {@link AggregateStores#CATEGORY_WINDOWS_EMITTED} (what has been
@@ -55,15 +59,20 @@ final class CategoryAggregates {
             .map((key, record) -> KeyValue.pair(record.category(), record.value()), Named.as("records-keyed-by-category"))
             .repartition(Repartitioned.with(STRINGS, values).withName("records-by-category"));
 
-        records
+        KStream<String, Stats> changes = records
             .groupByKey(Grouped.with(STRINGS, values))
             .aggregate(Stats::empty, (category, value, aggregate) -> aggregate.add(value), Named.as("category-aggregate"),
                 Materialized.<String, Stats, KeyValueStore<Bytes, byte[]>>as(AggregateStores.CATEGORY_AGGREGATES)
                     .withKeySerde(STRINGS).withValueSerde(stats))
-            .toStream(Named.as("category-changes"))
+            .toStream(Named.as("category-changes"));
+        changes
             .processValues(json(jsonMapper, (category, s, time) -> categoryJson(category, s, time)),
                 Named.as("category-to-json"))
             .to(inputs.topic(Topics.AGGREGATED_TOPIC), Produced.with(STRINGS, BYTES).withName("aggregated-topic-sink"));
+        changes
+            .process(PartitionCategories::new, Named.as("categories-of-partition"), AggregateStores.CATEGORY_AGGREGATES)
+            .to(inputs.topic(Topics.AGGREGATED_TOPIC_CATEGORIES), Produced.with(STRINGS,
+                CategoriesOfPartition.serde(jsonMapper)).withName("aggregated-topic-categories-sink"));
 
         // Not the DSL's windowedBy + suppress: there a window closes only when a later record moves stream
         // time, so a producer that stops never gets its last windows.

@@ -8,7 +8,7 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The top words of all partitions, ready to be served: {@code GET /api/words?top=N} is a lookup, never a scan.
  *
  * <p>The writer ({@link TopWordsReader}, one thread) hands it each partition's latest list from {@code word-totals-top}
- * and, once per poll that brought any, {@link #publish}es the merge of all partitions' lists: the top
+ * and, once per poll that brought any, publishes the merge of all partitions' lists ({@link PartitionedReadModel}): the top
  * {@link TopWordsOfPartition#LIMIT} words of all words, exact because every word lives in one partition (a word in the global top N is in
  * its partition's top N). Readers take the published snapshot, whose answers are serialized once per {@code top} and
  * snapshot (the near cache; a new snapshot starts an empty one, so no answer outlives the state it shows).
@@ -27,43 +27,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * old way (stores, peers, Redis).
  */
 @Singleton
-public class TopWordsReadModel {
+public class TopWordsReadModel extends PartitionedReadModel<TopWordsOfPartition> {
 
     /** Answers for {@code top} up to this are kept per snapshot; larger ones are rare and serialized per read. */
     private static final int CACHED_TOPS = 100;
 
     private final JsonMapper jsonMapper;
-    private final Map<Integer, List<WordCount>> partitions = new HashMap<>(); // the writer's thread only
     private volatile Snapshot snapshot = new Snapshot(List.of());
-    private volatile boolean ready;
-    private volatile long asOf;
 
     public TopWordsReadModel(JsonMapper jsonMapper) {
         this.jsonMapper = jsonMapper;
     }
 
-    /** Takes a partition's latest list (writer's thread); seen by readers at the next {@link #publish}. */
-    void apply(TopWordsOfPartition partition) {
-        partitions.put(partition.partition(), List.copyOf(partition.words()));
+    @Override
+    protected int partitionOf(TopWordsOfPartition list) {
+        return list.partition();
     }
 
-    /** Merges the partitions' lists into the snapshot readers see (writer's thread). */
-    void publish() {
-        snapshot = new Snapshot(merge(partitions.values(), TopWordsOfPartition.LIMIT));
-    }
-
-    /**
-     * Marks the state as complete and current at {@code now} (writer's thread, after a poll that found the reader at
-     * the topic's end).
-     */
-    void current(long now) {
-        asOf = now;
-        ready = true;
-    }
-
-    /** Whether the lists of every partition that had one when the reader started have been read. */
-    public boolean ready() {
-        return ready;
+    /** Merges the partitions' lists into the snapshot readers see. */
+    @Override
+    protected void publish(Collection<TopWordsOfPartition> lists) {
+        snapshot = new Snapshot(merge(lists.stream().map(TopWordsOfPartition::words).toList(), TopWordsOfPartition.LIMIT));
     }
 
     /**
@@ -72,10 +56,8 @@ public class TopWordsReadModel {
      */
     public String answer(int top) {
         Snapshot current = snapshot;
-        String items = top <= CACHED_TOPS ? current.items.computeIfAbsent(top, current::itemsJson) : current.itemsJson(top);
-        return "{\"items\":" + items + ",\"as_of\":" + asOf + ",\"source\":\"state\"}";
+        return answer(top <= CACHED_TOPS ? current.items.computeIfAbsent(top, current::itemsJson) : current.itemsJson(top));
     }
-
     /** The first {@code limit} words of sorted lists merged, in {@link WordCount#TOP_ORDER}. */
     static List<WordCount> merge(Iterable<List<WordCount>> lists, int limit) {
         PriorityQueue<Cursor> heads = new PriorityQueue<>((a, b) -> WordCount.TOP_ORDER.compare(a.head(), b.head()));

@@ -49,6 +49,11 @@ public final class Topics {
      * words merge. Named after {@code word-totals} ({@link #NAMED_AFTER}).
      */
     public static final String WORD_TOTALS_TOP = "word-totals-top";
+    /**
+     * Each partition's categories with their stats of {@code aggregated-topic}, keyed by the partition; compacted. What
+     * the dashboard's categories merge. Named after {@code aggregated-topic} ({@link #NAMED_AFTER}).
+     */
+    public static final String AGGREGATED_TOPIC_CATEGORIES = "aggregated-topic-categories";
 
     private static final String PREFIX = "${pulse.topics.";
 
@@ -90,14 +95,21 @@ public final class Topics {
         DEVICE_AVERAGES, TEMPERATURE_ALERTS, FRAUD_ALERTS, DEAD_LETTER_QUEUE);
 
     /** Topics that are not in the contract: Pulse's own bookkeeping. */
-    public static final List<String> INTERNAL = List.of(DEAD_LETTER_REPLAYS, WORD_TOTALS_TOP);
+    public static final List<String> INTERNAL = List.of(DEAD_LETTER_REPLAYS, WORD_TOTALS_TOP, AGGREGATED_TOPIC_CATEGORIES);
+
+    /**
+     * Internal topics of one list per partition of a store, which every instance reads whole into a ready answer:
+     * compacted, so they stay as small as the number of partitions.
+     */
+    public static final List<String> READ_MODELS = List.of(WORD_TOTALS_TOP, AGGREGATED_TOPIC_CATEGORIES);
 
     /**
      * Internal topics that belong to a contract topic: unless set on their own, they are named as that one is, plus
      * their suffix ({@code word-totals-v2} → {@code word-totals-v2-top}), so that two installations that keep their
      * outputs apart keep these apart too.
      */
-    public static final Map<String, String> NAMED_AFTER = Map.of(WORD_TOTALS_TOP, WORD_TOTALS);
+    public static final Map<String, String> NAMED_AFTER = Map.of(WORD_TOTALS_TOP, WORD_TOTALS,
+        AGGREGATED_TOPIC_CATEGORIES, AGGREGATED_TOPIC);
 
     private Topics() {
     }

@@ -181,6 +181,83 @@ class CategoryAggregatesTest {
         }
     }
 
+    @Test
+    void publishesThePartitionsCategoriesOncePerCommitIntervalWhenTheyChanged() {
+        try (TopologyDriver topology = new TopologyDriver(CategoryAggregates::build)) {
+            topology.send(Topics.INPUT_TOPIC, null, record(1, T0S, 10, "B"), T0);
+            topology.send(Topics.INPUT_TOPIC, null, record(2, T0S + 1, 5, "A"), T0);
+            topology.send(Topics.INPUT_TOPIC, null, record(3, T0S + 2, 20, "B"), T0);
+            assertEquals(List.of(), topology.readBytes(Topics.AGGREGATED_TOPIC_CATEGORIES), "nothing before the first punctuation");
+
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            List<KeyValue<String, byte[]>> first = topology.readBytes(Topics.AGGREGATED_TOPIC_CATEGORIES);
+            assertEquals(1, first.size(), first::toString);
+            assertEquals("0", first.get(0).key, "keyed by the partition");
+            assertEquals(new CategoriesOfPartition(0, true, List.of(
+                new CategoriesOfPartition.CategoryStats("A", new Stats(1, 5, 5, 5)),
+                new CategoriesOfPartition.CategoryStats("B", new Stats(2, 30, 10, 20)))), categories(first.get(0).value),
+                "every category, by category");
+
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            assertEquals(List.of(), topology.readBytes(Topics.AGGREGATED_TOPIC_CATEGORIES), "unchanged: not published again");
+
+            topology.send(Topics.INPUT_TOPIC, null, record(4, T0S + 3, -1, "A"), T0);
+            topology.send(Topics.INPUT_TOPIC, null, record(5, T0S + 4, 7, "C"), T0);
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            List<KeyValue<String, byte[]>> next = topology.readBytes(Topics.AGGREGATED_TOPIC_CATEGORIES);
+            assertEquals(1, next.size(), "two changes, one list: " + next);
+            assertEquals(List.of(
+                new CategoriesOfPartition.CategoryStats("A", new Stats(2, 4, -1, 5)),
+                new CategoriesOfPartition.CategoryStats("B", new Stats(2, 30, 10, 20)),
+                new CategoriesOfPartition.CategoryStats("C", new Stats(1, 7, 7, 7))), categories(next.get(0).value).categories());
+        }
+    }
+
+    @Test
+    void aPartitionWithMoreCategoriesThanARecordHoldsPublishesThatItsListIsIncomplete() {
+        try (TopologyDriver topology = new TopologyDriver(CategoryAggregates::build)) {
+            String longName = "c".repeat(1000);
+            int enough = CategoriesOfPartition.MAX_BYTES / 2000 + 1; // each name counts at least 2,000 bytes
+            for (int i = 0; i < enough; i++) {
+                topology.send(Topics.INPUT_TOPIC, null, record(i, T0S, 1, longName + i), T0);
+            }
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+
+            List<KeyValue<String, byte[]>> published = topology.readBytes(Topics.AGGREGATED_TOPIC_CATEGORIES);
+            assertEquals(new CategoriesOfPartition(0, false, List.of()), categories(published.get(0).value));
+            assertEquals(enough, topology.read(Topics.AGGREGATED_TOPIC).size(), "the aggregates themselves go on");
+        }
+    }
+
+    @Test
+    void aRestartedTaskRepublishesItsPartitionsCategoriesFromItsStore() throws IOException {
+        Path first = Files.createTempDirectory("categories-state");
+        Path copy = Files.createTempDirectory("categories-restarted");
+        try (TopologyDriver topology = new TopologyDriver(AggregatesProperties.defaults(), CategoryAggregates::build,
+            TopologyDriver.stateDir(first))) {
+            topology.send(Topics.INPUT_TOPIC, null, record(1, T0S, 10, "A"), T0);
+            topology.send(Topics.INPUT_TOPIC, null, record(2, T0S + 1, 4, "A"), T0);
+            topology.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            assertEquals(1, topology.readBytes(Topics.AGGREGATED_TOPIC_CATEGORIES).size());
+            TopologyDriver.copyTree(first, copy);
+        }
+
+        // The stats are in the store before the processor starts: it rebuilds its map from them.
+        try (TopologyDriver restarted = new TopologyDriver(AggregatesProperties.defaults(), CategoryAggregates::build,
+            TopologyDriver.stateDir(copy))) {
+            restarted.driver.advanceWallClockTime(Duration.ofMinutes(1));
+            List<KeyValue<String, byte[]>> republished = restarted.readBytes(Topics.AGGREGATED_TOPIC_CATEGORIES);
+            assertEquals(1, republished.size(), republished::toString);
+            assertEquals(List.of(new CategoriesOfPartition.CategoryStats("A", new Stats(2, 14, 4, 10))),
+                categories(republished.get(0).value).categories());
+        }
+    }
+
+    private static CategoriesOfPartition categories(byte[] published) {
+        return CategoriesOfPartition.serde(TopologyDriver.JSON).deserializer()
+            .deserialize(Topics.AGGREGATED_TOPIC_CATEGORIES, published);
+    }
+
     /** What tutorial 002's producer sends: ten records a second apart (event and wall clock), then nothing. */
     private static void sendTutorialRecords(TopologyDriver topology) {
         for (int i = 0; i < 10; i++) {

@@ -42,6 +42,7 @@ class DashboardTwoInstancesIntegrationTest {
     private final List<ApplicationContext> instances = new ArrayList<>();
     private final List<HttpClient> clients = new ArrayList<>();
     private final Map<String, Integer> expected = new LinkedHashMap<>();
+    private final Map<String, List<Double>> categories = new LinkedHashMap<>();
     private KafkaTestClient kafka;
 
     @BeforeAll
@@ -53,6 +54,8 @@ class DashboardTwoInstancesIntegrationTest {
             properties.put("kafka.streams.default.application.id", "pulse-two-instances-" + id);
             properties.put("pulse.topics." + Topics.WORD_COUNTS, "word-counts-two-" + id);
             properties.put("pulse.topics." + Topics.WORD_TOTALS, "word-totals-two-" + id);
+            properties.put("pulse.topics." + Topics.INPUT_TOPIC, "input-topic-two-" + id);
+            properties.put("pulse.topics." + Topics.AGGREGATED_TOPIC, "aggregated-topic-two-" + id);
             for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud", "catalog"}) {
                 properties.put("pulse.listeners." + listener + ".enabled", "false");
             }
@@ -67,6 +70,15 @@ class DashboardTwoInstancesIntegrationTest {
             expected.put(word, 1 + w % 3);
             for (int n = 0; n < 1 + w % 3; n++) {
                 kafka.send("word-counts-two-" + id, null, "{\"word\": \"" + word + "\"}");
+            }
+        }
+        for (int c = 0; c < 12; c++) {
+            String category = "c" + c + "x" + id;
+            for (int n = 0; n <= c % 4; n++) {
+                double value = c * 10 + n;
+                categories.computeIfAbsent(category, k -> new ArrayList<>()).add(value);
+                kafka.send("input-topic-two-" + id, null,
+                    "{\"id\": " + n + ", \"timestamp\": 1700000000, \"value\": " + value + ", \"category\": \"" + category + "\"}");
             }
         }
     }
@@ -127,6 +139,45 @@ class DashboardTwoInstancesIntegrationTest {
         }
         assertTrue(top15.stream().anyMatch(item -> holderPort(first, (String) item.get("word")) == secondPort),
             "the answer spans words held by the second instance");
+    }
+
+    @Test
+    void eachInstanceAnswersEveryCategoryOfBothFromItsReadModel() throws Exception {
+        JsonMapper json = instances.get(0).getBean(JsonMapper.class);
+        KafkaStreams first = instances.get(0).getBean(KafkaStreams.class);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() ->
+            instances.stream().allMatch(c -> c.getBean(KafkaStreams.class).state() == KafkaStreams.State.RUNNING)
+                && categories.keySet().stream().map(category -> first.queryMetadataForKey(
+                    AggregateStores.CATEGORY_AGGREGATES, category, Serdes.String().serializer()).activeHost().port())
+                    .distinct().count() == 2);
+        // Computed here from what was sent: largest count first, ties by category.
+        List<Map<String, Object>> all = categories.entrySet().stream()
+            .sorted(Map.Entry.<String, List<Double>>comparingByValue((a, b) -> Integer.compare(b.size(), a.size()))
+                .thenComparing(Map.Entry.comparingByKey()))
+            .map(e -> {
+                Map<String, Object> item = new LinkedHashMap<>();
+                double sum = e.getValue().stream().mapToDouble(Double::doubleValue).sum();
+                item.put("category", e.getKey());
+                item.put("count", e.getValue().size());
+                item.put("sum", sum);
+                item.put("average", sum / e.getValue().size());
+                item.put("min", e.getValue().stream().mapToDouble(Double::doubleValue).min().orElseThrow());
+                item.put("max", e.getValue().stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+                return item;
+            })
+            .toList();
+
+        for (int i = 0; i < 2; i++) {
+            int instance = i;
+            HttpClient client = clients.get(i);
+            CategoriesReadModel model = instances.get(i).getBean(CategoriesReadModel.class);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                assertTrue(model.answers(), "the read model has read every partition's whole list");
+                Map<?, ?> answer = json.readValue(client.toBlocking().retrieve("/api/categories"), Map.class);
+                assertEquals(all, answer.get("items"), "instance " + instance);
+                assertEquals("state", answer.get("source"));
+            });
+        }
     }
 
     /** The first {@code n} expected words in the contract's order: larger count first, ties by word. */

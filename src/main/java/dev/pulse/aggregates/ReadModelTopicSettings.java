@@ -8,15 +8,16 @@ import org.apache.kafka.common.config.TopicConfig;
 import java.util.Map;
 
 /**
- * {@code word-totals-top} is created compacted: only each partition's latest top words matter, and every instance
- * reads the topic whole at start-up, so it must stay as small as the number of partitions.
+ * The read models' topics ({@link Topics#READ_MODELS}: {@code word-totals-top}, {@code aggregated-topic-categories})
+ * are created compacted: only each partition's latest list matters, and every instance reads them whole at start-up,
+ * so they must stay as small as the number of partitions.
  */
 @Singleton
-public class TopWordsTopicSettings implements TopicSettings {
+public class ReadModelTopicSettings implements TopicSettings {
 
     @Override
     public Map<String, String> configs(String defaultName) {
-        return Topics.WORD_TOTALS_TOP.equals(defaultName)
+        return Topics.READ_MODELS.contains(defaultName)
             ? Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
             : Map.of();
     }

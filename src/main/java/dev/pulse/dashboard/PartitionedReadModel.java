@@ -1,0 +1,60 @@
+package dev.pulse.dashboard;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A ready answer built from one list per partition of a store, which the topology publishes on a compacted topic and
+ * {@link PartitionListReader} reads whole on every instance: a read is a lookup of the last published snapshot,
+ * never a scan, and needs no other instance.
+ *
+ * <p>The writer (the reader's one thread) hands it each partition's latest list ({@link #apply}), then, once per poll
+ * that brought any, {@link #publish}es what readers see; once it has read the topic to the end it had at start-up it
+ * marks the model {@link #current}. Until then {@link #ready()} is false and reads go the old way (stores, peers,
+ * Redis).
+ *
+ * @param <P> one partition's list
+ */
+abstract class PartitionedReadModel<P> {
+
+    private final Map<Integer, P> partitions = new HashMap<>(); // the writer's thread only
+    private volatile boolean ready;
+    private volatile long asOf;
+
+    /** The partition {@code list} is of. */
+    protected abstract int partitionOf(P list);
+
+    /** Builds the snapshot readers see from every partition's latest list (writer's thread). */
+    protected abstract void publish(Collection<P> lists);
+
+    /** Takes a partition's latest list (writer's thread); seen by readers at the next {@link #publish()}. */
+    final void apply(P list) {
+        partitions.put(partitionOf(list), list);
+    }
+
+    /** Publishes every partition's latest list to readers (writer's thread). */
+    final void publish() {
+        publish(Collections.unmodifiableCollection(partitions.values()));
+    }
+
+    /**
+     * Marks the state as complete and current at {@code now} (writer's thread, after a poll that found the reader at
+     * the topic's end).
+     */
+    final void current(long now) {
+        asOf = now;
+        ready = true;
+    }
+
+    /** Whether the lists of every partition that had one when the reader started have been read. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /** An answer's {@code {"items": …, "as_of", "source": "state"}}: as of when the reader last found itself at the end. */
+    protected final String answer(String itemsJson) {
+        return "{\"items\":" + itemsJson + ",\"as_of\":" + asOf + ",\"source\":\"state\"}";
+    }
+}
