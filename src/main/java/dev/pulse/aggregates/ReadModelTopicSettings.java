@@ -8,9 +8,9 @@ import org.apache.kafka.common.config.TopicConfig;
 import java.util.Map;
 
 /**
- * The read models' topics ({@link Topics#READ_MODELS}: {@code word-totals-top}, {@code aggregated-topic-categories})
- * are created compacted: only each partition's latest list matters, and every instance reads them whole at start-up,
- * so they must stay as small as the number of partitions.
+ * The read models' topics ({@link Topics#READ_MODELS}: {@code word-totals-top}, {@code aggregated-topic-categories},
+ * {@code top-pages-latest}) are created compacted: only each partition's latest list matters, and every instance reads
+ * them whole at start-up, so they must stay as small as the number of partitions.
  */
 @Singleton
 public class ReadModelTopicSettings implements TopicSettings {

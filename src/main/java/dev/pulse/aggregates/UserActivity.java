@@ -16,6 +16,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.WindowStore;
 
 import java.time.Duration;
@@ -87,7 +88,7 @@ final class UserActivity {
         JsonMapper jsonMapper = inputs.jsonMapper();
         Serde<PageViews> pageViews = VersionedSerde.json("page-views-by-window", jsonMapper, PageViews.class);
         Duration window = properties.pageWindow();
-        userEvents
+        KStream<Windowed<String>, TopPages> changes = userEvents
             .filter((key, event) -> PAGE_VIEW.equals(event.eventType()) && event.page() != null, Named.as("page-views"))
             .selectKey((key, event) -> event.page(), Named.as("page-views-by-page"))
             .repartition(Repartitioned.with(STRINGS, events).withName("page-views-by-page"))
@@ -112,11 +113,16 @@ final class UserActivity {
                     .withKeySerde(STRINGS)
                     .withValueSerde(VersionedSerde.json(AggregateStores.TOP_PAGES, jsonMapper, TopPages.class))
                     .withRetention(properties.storeRetention()))
-            .toStream(Named.as("top-pages-changes"))
+            .toStream(Named.as("top-pages-changes"));
+        changes
             .map((start, top) -> KeyValue.pair(Long.toString(start.window().start() / 1000),
                 topPagesJson(start.window().start(), start.window().end(), top, properties.topN(), jsonMapper)),
                 Named.as("top-pages-to-json"))
             .to(inputs.topic(Topics.TOP_PAGES), Produced.with(STRINGS, BYTES).withName("top-pages-sink"));
+        changes
+            .process(PartitionTopPages::new, Named.as("top-pages-of-partition"), AggregateStores.TOP_PAGES)
+            .to(inputs.topic(Topics.TOP_PAGES_LATEST), Produced.with(STRINGS, TopPagesOfPartition.serde(jsonMapper))
+                .withName("top-pages-latest-sink"));
     }
 
     private static byte[] topPagesJson(long startMs, long endMs, TopPages top, int n, JsonMapper jsonMapper) {

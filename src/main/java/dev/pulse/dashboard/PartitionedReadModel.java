@@ -53,7 +53,12 @@ abstract class PartitionedReadModel<P> {
         return ready;
     }
 
-    /** An answer's {@code {"items": …, "as_of", "source": "state"}}: as of when the reader last found itself at the end. */
+    /** When the reader last found itself at the end of the topic: what an answer is as of. */
+    protected final long asOf() {
+        return asOf;
+    }
+
+    /** An answer's {@code {"items": …, "as_of", "source": "state"}}. */
     protected final String answer(String itemsJson) {
         return "{\"items\":" + itemsJson + ",\"as_of\":" + asOf + ",\"source\":\"state\"}";
     }

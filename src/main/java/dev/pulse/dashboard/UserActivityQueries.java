@@ -30,9 +30,11 @@ public class UserActivityQueries {
     private final StoreReads reads;
     private final long eventWindowMs;
     private final long pageWindowMs;
+    private final TopPagesReadModel topPages;
 
-    UserActivityQueries(StoreReads reads, AggregatesProperties properties) {
+    UserActivityQueries(StoreReads reads, TopPagesReadModel topPages, AggregatesProperties properties) {
         this.reads = reads;
+        this.topPages = topPages;
         this.eventWindowMs = properties.eventCountWindow().toMillis();
         this.pageWindowMs = properties.pageWindow().toMillis();
     }
@@ -63,9 +65,15 @@ public class UserActivityQueries {
 
     /**
      * The latest window's top {@code n} pages: {@code {"window_start", "window_end", "pages"}} (nulls and no
-     * pages before any page view). Each instance holds some windows; the newest of all is the answer.
+     * pages before any page view). Each instance holds some windows; the newest of all is the answer: the ready answer
+     * of {@link TopPagesReadModel}. Until that has read every partition's window, and for a question another instance
+     * forwarded (an instance of an older version asking for this one's part during a rolling update), from the stores
+     * as before.
      */
     public String topPages(int n, String path, boolean forwarded) {
+        if (!forwarded && topPages.ready()) {
+            return topPages.answer(n);
+        }
         return reads.scanRead("top-pages", CacheGroups.PAGES, Integer.toString(n), AggregateStores.TOP_PAGES, path,
             forwarded, () -> {
                 ReadOnlyWindowStore<String, TopPages> store = reads.store(AggregateStores.TOP_PAGES,

@@ -54,6 +54,11 @@ public final class Topics {
      * the dashboard's categories merge. Named after {@code aggregated-topic} ({@link #NAMED_AFTER}).
      */
     public static final String AGGREGATED_TOPIC_CATEGORIES = "aggregated-topic-categories";
+    /**
+     * Each partition's newest window of {@code top-pages} with its top 1,000 pages, keyed by the partition; compacted.
+     * What the dashboard's top pages take the newest of. Named after {@code top-pages} ({@link #NAMED_AFTER}).
+     */
+    public static final String TOP_PAGES_LATEST = "top-pages-latest";
 
     private static final String PREFIX = "${pulse.topics.";
 
@@ -95,13 +100,14 @@ public final class Topics {
         DEVICE_AVERAGES, TEMPERATURE_ALERTS, FRAUD_ALERTS, DEAD_LETTER_QUEUE);
 
     /** Topics that are not in the contract: Pulse's own bookkeeping. */
-    public static final List<String> INTERNAL = List.of(DEAD_LETTER_REPLAYS, WORD_TOTALS_TOP, AGGREGATED_TOPIC_CATEGORIES);
+    public static final List<String> INTERNAL = List.of(DEAD_LETTER_REPLAYS, WORD_TOTALS_TOP, AGGREGATED_TOPIC_CATEGORIES,
+        TOP_PAGES_LATEST);
 
     /**
      * Internal topics of one list per partition of a store, which every instance reads whole into a ready answer:
      * compacted, so they stay as small as the number of partitions.
      */
-    public static final List<String> READ_MODELS = List.of(WORD_TOTALS_TOP, AGGREGATED_TOPIC_CATEGORIES);
+    public static final List<String> READ_MODELS = List.of(WORD_TOTALS_TOP, AGGREGATED_TOPIC_CATEGORIES, TOP_PAGES_LATEST);
 
     /**
      * Internal topics that belong to a contract topic: unless set on their own, they are named as that one is, plus
@@ -109,7 +115,7 @@ public final class Topics {
      * outputs apart keep these apart too.
      */
     public static final Map<String, String> NAMED_AFTER = Map.of(WORD_TOTALS_TOP, WORD_TOTALS,
-        AGGREGATED_TOPIC_CATEGORIES, AGGREGATED_TOPIC);
+        AGGREGATED_TOPIC_CATEGORIES, AGGREGATED_TOPIC, TOP_PAGES_LATEST, TOP_PAGES);
 
     private Topics() {
     }

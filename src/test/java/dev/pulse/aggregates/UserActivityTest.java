@@ -72,6 +72,65 @@ class UserActivityTest {
     }
 
     @Test
+    void publishesThePartitionsNewestWindowWithItsTopPagesOncePerCommitIntervalWhenItChanged() {
+        try (TopologyDriver topology = new TopologyDriver(AggregatesProperties.defaults().withTopN(1), UserActivity::build)) {
+            for (String[] view : new String[][] {{"/a", "1"}, {"/a", "2"}, {"/b", "3"}, {"/z", "60"}, {"/y", "61"},
+                {"/y", "62"}, {"/c", "30"}}) { // the last one is of the older window, within its grace
+                topology.send(Topics.USER_EVENTS, "1", userEvent(1, "page_view", view[0], String.valueOf(T0S + Long.parseLong(view[1]))), T0);
+            }
+            assertEquals(List.of(), topology.readBytes(Topics.TOP_PAGES_LATEST), "nothing before the first punctuation");
+
+            topology.commit();
+            List<KeyValue<String, byte[]>> first = topology.readBytes(Topics.TOP_PAGES_LATEST);
+            assertEquals(1, first.size(), first::toString);
+            assertEquals("0", first.get(0).key, "keyed by the partition");
+            assertEquals(new TopPagesOfPartition(0, T0 + MINUTE, List.of(new PageViews("/y", 2), new PageViews("/z", 1))),
+                topPages(first.get(0).value), "the newest window, every page of it (not only the top N of top-pages)");
+
+            topology.commit();
+            assertEquals(List.of(), topology.readBytes(Topics.TOP_PAGES_LATEST), "unchanged: not published again");
+
+            topology.send(Topics.USER_EVENTS, "2", userEvent(2, "page_view", "/x", String.valueOf(T0S + 120)), T0);
+            topology.send(Topics.USER_EVENTS, "2", userEvent(2, "page_view", "/w", String.valueOf(T0S + 121)), T0);
+            topology.send(Topics.USER_EVENTS, "2", userEvent(2, "page_view", "/x", String.valueOf(T0S + 122)), T0);
+            topology.commit();
+            List<KeyValue<String, byte[]>> next = topology.readBytes(Topics.TOP_PAGES_LATEST);
+            assertEquals(1, next.size(), "three changes, one list: " + next);
+            assertEquals(new TopPagesOfPartition(0, T0 + 2 * MINUTE, List.of(new PageViews("/x", 2), new PageViews("/w", 1))),
+                topPages(next.get(0).value));
+        }
+    }
+
+    @Test
+    void aRestartedTaskRepublishesItsPartitionsNewestWindowFromItsStore() throws IOException {
+        Path first = Files.createTempDirectory("top-pages-state");
+        Path copy = Files.createTempDirectory("top-pages-restarted");
+        try (TopologyDriver topology = new TopologyDriver(AggregatesProperties.defaults(), UserActivity::build,
+            TopologyDriver.stateDir(first))) {
+            topology.send(Topics.USER_EVENTS, "1", userEvent(1, "page_view", "/a", String.valueOf(T0S + 1)), T0);
+            topology.send(Topics.USER_EVENTS, "1", userEvent(1, "page_view", "/b", String.valueOf(T0S + 61)), T0);
+            topology.send(Topics.USER_EVENTS, "1", userEvent(1, "page_view", "/c", String.valueOf(T0S + 62)), T0);
+            topology.commit();
+            assertEquals(1, topology.readBytes(Topics.TOP_PAGES_LATEST).size());
+            TopologyDriver.copyTree(first, copy);
+        }
+
+        // The windows are in the store before the processor starts: it takes the newest from there.
+        try (TopologyDriver restarted = new TopologyDriver(AggregatesProperties.defaults(), UserActivity::build,
+            TopologyDriver.stateDir(copy))) {
+            restarted.commit();
+            List<KeyValue<String, byte[]>> republished = restarted.readBytes(Topics.TOP_PAGES_LATEST);
+            assertEquals(1, republished.size(), republished::toString);
+            assertEquals(new TopPagesOfPartition(0, T0 + MINUTE, List.of(new PageViews("/b", 1), new PageViews("/c", 1))),
+                topPages(republished.get(0).value));
+        }
+    }
+
+    private static TopPagesOfPartition topPages(byte[] published) {
+        return TopPagesOfPartition.serde(TopologyDriver.JSON).deserializer().deserialize(Topics.TOP_PAGES_LATEST, published);
+    }
+
+    @Test
     void aQuietPartitionsEventCountWindowClosesOnTheWallClockAndALaterRecordForItChangesNothing() {
         try (TopologyDriver topology = new TopologyDriver(UserActivity::build)) {
             sendPageViews(topology);

@@ -43,6 +43,9 @@ class DashboardTwoInstancesIntegrationTest {
     private final List<HttpClient> clients = new ArrayList<>();
     private final Map<String, Integer> expected = new LinkedHashMap<>();
     private final Map<String, List<Double>> categories = new LinkedHashMap<>();
+    /** The newer minute's page views (its start in epoch seconds). */
+    private static final long PAGES_MINUTE = 1_700_000_040L;
+    private final Map<String, Integer> pageViews = new LinkedHashMap<>();
     private KafkaTestClient kafka;
 
     @BeforeAll
@@ -56,6 +59,8 @@ class DashboardTwoInstancesIntegrationTest {
             properties.put("pulse.topics." + Topics.WORD_TOTALS, "word-totals-two-" + id);
             properties.put("pulse.topics." + Topics.INPUT_TOPIC, "input-topic-two-" + id);
             properties.put("pulse.topics." + Topics.AGGREGATED_TOPIC, "aggregated-topic-two-" + id);
+            properties.put("pulse.topics." + Topics.USER_EVENTS, "user-events-two-" + id);
+            properties.put("pulse.topics." + Topics.TOP_PAGES, "top-pages-two-" + id);
             for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud", "catalog"}) {
                 properties.put("pulse.listeners." + listener + ".enabled", "false");
             }
@@ -79,6 +84,16 @@ class DashboardTwoInstancesIntegrationTest {
                 categories.computeIfAbsent(category, k -> new ArrayList<>()).add(value);
                 kafka.send("input-topic-two-" + id, null,
                     "{\"id\": " + n + ", \"timestamp\": 1700000000, \"value\": " + value + ", \"category\": \"" + category + "\"}");
+            }
+        }
+        // Page views of two minutes: the newer one's pages are the top pages.
+        for (int p = 0; p < 6; p++) {
+            for (int n = 0; n <= p % 3; n++) {
+                kafka.send("user-events-two-" + id, Integer.toString(p), "{\"user_id\": " + p + ", \"event_type\": "
+                    + "\"page_view\", \"event_data\": {\"page\": \"/old" + p + "\"}, \"timestamp\": " + (PAGES_MINUTE - 60 + n) + "}");
+                kafka.send("user-events-two-" + id, Integer.toString(p), "{\"user_id\": " + p + ", \"event_type\": "
+                    + "\"page_view\", \"event_data\": {\"page\": \"/p" + p + "\"}, \"timestamp\": " + (PAGES_MINUTE + n) + "}");
+                pageViews.merge("/p" + p, 1, Integer::sum);
             }
         }
     }
@@ -175,6 +190,33 @@ class DashboardTwoInstancesIntegrationTest {
                 assertTrue(model.answers(), "the read model has read every partition's whole list");
                 Map<?, ?> answer = json.readValue(client.toBlocking().retrieve("/api/categories"), Map.class);
                 assertEquals(all, answer.get("items"), "instance " + instance);
+                assertEquals("state", answer.get("source"));
+            });
+        }
+    }
+
+    @Test
+    void eachInstanceAnswersTheNewestWindowsTopPagesFromItsReadModel() throws Exception {
+        JsonMapper json = instances.get(0).getBean(JsonMapper.class);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() ->
+            instances.stream().allMatch(c -> c.getBean(KafkaStreams.class).state() == KafkaStreams.State.RUNNING));
+        // Computed here from what was sent: most views first, ties by page.
+        List<Map<String, Object>> top4 = pageViews.entrySet().stream()
+            .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+            .limit(4)
+            .map(e -> Map.<String, Object>of("page", e.getKey(), "views", e.getValue()))
+            .toList();
+
+        for (int i = 0; i < 2; i++) {
+            int instance = i;
+            HttpClient client = clients.get(i);
+            TopPagesReadModel model = instances.get(i).getBean(TopPagesReadModel.class);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                assertTrue(model.ready(), "the read model has read every partition's window");
+                Map<?, ?> answer = json.readValue(client.toBlocking().retrieve("/api/pages/top?n=4"), Map.class);
+                assertEquals(PAGES_MINUTE, ((Number) answer.get("window_start")).longValue(), "instance " + instance);
+                assertEquals(PAGES_MINUTE + 60, ((Number) answer.get("window_end")).longValue());
+                assertEquals(top4, answer.get("pages"), "instance " + instance);
                 assertEquals("state", answer.get("source"));
             });
         }
