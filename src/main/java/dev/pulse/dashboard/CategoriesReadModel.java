@@ -16,7 +16,7 @@ import java.util.Map;
  * Every category with its stats, ready to be served: {@code GET /api/categories} is a lookup, never a scan, and asks
  * no other instance.
  *
- * <p>The writer ({@link CategoriesReader}) hands it each partition's latest list from
+ * <p>The writer ({@link ReadModelsReader}) hands it each partition's latest list from
  * {@code aggregated-topic-categories} and publishes all of them together ({@link PartitionedReadModel}), serialized
  * once per snapshot: the largest count first, ties by category, as the stores' answer. A partition that published
  * no list because it had too many categories ({@link CategoriesOfPartition#complete()} false) makes the model

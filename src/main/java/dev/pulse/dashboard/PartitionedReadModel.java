@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * A ready answer built from one list per partition of a store, which the topology publishes on a compacted topic and
- * {@link PartitionListReader} reads whole on every instance: a read is a lookup of the last published snapshot,
+ * {@link ReadModelsReader} reads whole on every instance: a read is a lookup of the last published snapshot,
  * never a scan, and needs no other instance.
  *
  * <p>The writer (the reader's one thread) hands it each partition's latest list ({@link #apply}), then, once per poll

@@ -20,7 +20,7 @@ import static dev.pulse.dashboard.Answers.seconds;
  * The newest page-view window's top pages, ready to be served: {@code GET /api/pages/top?n=N} is a lookup, never a
  * scan, and asks no other instance.
  *
- * <p>The writer ({@link TopPagesReader}) hands it each partition's newest window with its top
+ * <p>The writer ({@link ReadModelsReader}) hands it each partition's newest window with its top
  * {@link TopPagesOfPartition#LIMIT} pages from {@code top-pages-latest} ({@link PartitionedReadModel}); the snapshot
  * readers see is the newest window of all (each window lives in one partition), whose answers are serialized once per
  * {@code n} and snapshot.

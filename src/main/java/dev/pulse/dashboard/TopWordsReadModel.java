@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The top words of all partitions, ready to be served: {@code GET /api/words?top=N} is a lookup, never a scan.
  *
- * <p>The writer ({@link TopWordsReader}, one thread) hands it each partition's latest list from {@code word-totals-top}
+ * <p>The writer ({@link ReadModelsReader}, one thread) hands it each partition's latest list from {@code word-totals-top}
  * and, once per poll that brought any, publishes the merge of all partitions' lists ({@link PartitionedReadModel}): the top
  * {@link TopWordsOfPartition#LIMIT} words of all words, exact because every word lives in one partition (a word in the global top N is in
  * its partition's top N). Readers take the published snapshot, whose answers are serialized once per {@code top} and
