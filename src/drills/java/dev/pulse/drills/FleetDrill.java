@@ -53,8 +53,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("drill")
 @Disabled("Not in CI (see the drills guide): on a 2-core machine scenario 3 does not keep its limit reliably. With the"
-    + " shipped settings at the default load, the slowest Kafka Streams partition produced again 17.0 s after the SIGKILL in a"
-    + " full run (20.7 s, 21.1 s and 24.3 s in others), against a limit of 15 s; on another machine of this kind 12.9-14.1 s."
+    + " shipped settings at the default load, the slowest Kafka Streams partition produced again 17.0 s after the"
+    + " SIGKILL in a full run (20.7 s, 21.1 s and 24.3 s in others), against a limit of 15 s; on another machine of"
+    + " this kind 12.9-14.1 s."
     + " Run it with ./mvnw -Pdrills verify -Dtest=FleetDrill"
     + " -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

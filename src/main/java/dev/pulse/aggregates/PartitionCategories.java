@@ -59,7 +59,8 @@ final class PartitionCategories implements Processor<String, Stats, String, Cate
             return;
         }
         int partition = context.taskId().partition();
-        context.forward(new Record<>(Integer.toString(partition), CategoriesOfPartition.of(partition, categories), now));
+        context.forward(new Record<>(Integer.toString(partition), CategoriesOfPartition.of(partition, categories),
+            now));
         changed = false;
     }
 }

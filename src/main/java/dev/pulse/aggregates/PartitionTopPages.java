@@ -33,7 +33,8 @@ final class PartitionTopPages implements Processor<Windowed<String>, TopPages, S
         this.context = context;
         // The DSL aggregate's store, which the Processor API sees as timestamped. Backwards, the first window is the
         // newest: its keys are the windows' starts in milliseconds, as text of one length.
-        ReadOnlyWindowStore<String, ValueAndTimestamp<TopPages>> store = context.getStateStore(AggregateStores.TOP_PAGES);
+        ReadOnlyWindowStore<String, ValueAndTimestamp<TopPages>> store =
+            context.getStateStore(AggregateStores.TOP_PAGES);
         try (KeyValueIterator<Windowed<String>, ValueAndTimestamp<TopPages>> it =
                  store.backwardFetchAll(Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE / 2))) {
             if (it.hasNext()) {

@@ -8,9 +8,10 @@ import org.apache.kafka.common.serialization.Serde;
 import java.util.List;
 
 /**
- * The newest window of one partition of the top pages, with its most viewed pages in {@link TopPages#RANKING}: the value
- * of the internal topic {@code top-pages-latest}, keyed by the partition number. The newest window of all is the
- * newest of the partitions' windows, and its top N pages, for any N up to {@link #LIMIT}, the first N of its list.
+ * The newest window of one partition of the top pages, with its most viewed pages in {@link TopPages#RANKING}: the
+ * value of the internal topic {@code top-pages-latest}, keyed by the partition number. The newest window of all is
+ * the newest of the partitions' windows, and its top N pages, for any N up to {@link #LIMIT}, the first N of its
+ * list.
  *
  * @param partition     the partition of {@code page-views-by-window} (the top pages store's task)
  * @param windowStartMs the start of the partition's newest window; null while it has none

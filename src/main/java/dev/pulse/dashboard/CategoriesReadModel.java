@@ -57,14 +57,15 @@ public class CategoriesReadModel extends PartitionedReadModel<CategoriesOfPartit
         }
     }
 
-    /** Whether {@link #answer()} has an answer: the reader is current and every partition's list is whole. */
+    /** Whether {@link #answer()} has an answer: as every read model's, and every partition's list is whole. */
+    @Override
     public boolean answers() {
-        return ready() && items != null;
+        return super.answers() && items != null;
     }
 
     /**
-     * {@code {"items": [{"category", "count", "sum", "average", "min", "max"}…], "as_of", "source": "state"}}; only when
-     * {@link #answers()}.
+     * {@code {"items": [{"category", "count", "sum", "average", "min", "max"}…], "as_of", "source": "state"}};
+     * only when {@link #answers()}.
      */
     public String answer() {
         String current = items;

@@ -1,5 +1,6 @@
 package dev.pulse.dashboard;
 
+import dev.pulse.aggregates.AggregatesTopology;
 import dev.pulse.aggregates.CategoriesOfPartition;
 import dev.pulse.aggregates.TopPagesOfPartition;
 import dev.pulse.aggregates.TopWordsOfPartition;
@@ -8,14 +9,17 @@ import dev.pulse.kafka.TopicCreator;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
 import dev.pulse.kafka.WholeTopicReader;
+import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.json.JsonMapper;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,16 +48,35 @@ public class ReadModelsReader extends WholeTopicReader<byte[]> {
 
     private final Map<String, Route<?>> routes;
 
-    /** @param topicsCreatedFirst present when this instance creates the topics: then it does so before this starts */
+    /**
+     * @param streams            the aggregates stream's builder, for its application id (which names the repartition
+     *                           topics whose partitions are the stores')
+     * @param topicsCreatedFirst present when this instance creates the topics: then it does so before this starts
+     */
     public ReadModelsReader(TopWordsReadModel topWords, CategoriesReadModel categories, TopPagesReadModel topPages,
                             JsonMapper jsonMapper, KafkaClients clients, TopicNames names,
+                            @Named(AggregatesTopology.STREAM) ConfiguredStreamBuilder streams,
                             Optional<TopicCreator> topicsCreatedFirst) {
-        this(clients, Map.of(
-            names.resolve(Topics.WORD_TOTALS_TOP), new Route<>(topWords, TopWordsOfPartition.serde(jsonMapper).deserializer()),
-            names.resolve(Topics.AGGREGATED_TOPIC_CATEGORIES),
-            new Route<>(categories, CategoriesOfPartition.serde(jsonMapper).deserializer()),
-            names.resolve(Topics.TOP_PAGES_LATEST), new Route<>(topPages, TopPagesOfPartition.serde(jsonMapper).deserializer())));
+        this(clients, routes(topWords, categories, topPages, jsonMapper, names,
+            streams.getConfiguration().getProperty(StreamsConfig.APPLICATION_ID_CONFIG)));
         start();
+    }
+
+    /**
+     * Each read model's topic, with the repartition topic its store's tasks read (Kafka Streams names it
+     * {@code <application id>-<name>-repartition}; the names are those of the recorded topology shape): the store has
+     * as many partitions, and the model answers once each of them has published its list.
+     */
+    private static Map<String, Route<?>> routes(TopWordsReadModel topWords, CategoriesReadModel categories,
+                                                TopPagesReadModel topPages, JsonMapper jsonMapper, TopicNames names,
+                                                String applicationId) {
+        return Map.of(
+            names.resolve(Topics.WORD_TOTALS_TOP), new Route<>(topWords,
+                TopWordsOfPartition.serde(jsonMapper).deserializer(), applicationId + "-words-by-word-repartition"),
+            names.resolve(Topics.AGGREGATED_TOPIC_CATEGORIES), new Route<>(categories,
+                CategoriesOfPartition.serde(jsonMapper).deserializer(), applicationId + "-records-by-category-repartition"),
+            names.resolve(Topics.TOP_PAGES_LATEST), new Route<>(topPages,
+                TopPagesOfPartition.serde(jsonMapper).deserializer(), applicationId + "-page-views-by-window-repartition"));
     }
 
     private ReadModelsReader(KafkaClients clients, Map<String, Route<?>> routes) {
@@ -76,6 +99,11 @@ public class ReadModelsReader extends WholeTopicReader<byte[]> {
             }
         }
         changed.forEach(route -> route.model.publish());
+        for (Route<?> route : routes.values()) {
+            if (!route.model.expects()) {
+                route.model.expect(partitionCount(route.storePartitions));
+            }
+        }
         if (atEnd) {
             long now = System.currentTimeMillis();
             routes.values().forEach(route -> route.model.current(now));
@@ -87,8 +115,10 @@ public class ReadModelsReader extends WholeTopicReader<byte[]> {
         stop();
     }
 
-    /** Where a topic's lists go, and how they are read. */
-    private record Route<P>(PartitionedReadModel<P> model, Deserializer<P> format) {
+    /**
+     * Where a topic's lists go, how they are read, and the topic whose partition count is the store's.
+     */
+    private record Route<P>(PartitionedReadModel<P> model, Deserializer<P> format, String storePartitions) {
         void apply(ConsumerRecord<String, byte[]> record) {
             model.apply(format.deserialize(record.topic(), record.value()));
         }

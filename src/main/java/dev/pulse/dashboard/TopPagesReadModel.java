@@ -53,7 +53,8 @@ public class TopPagesReadModel extends PartitionedReadModel<TopPagesOfPartition>
                 newest = list;
             }
         }
-        snapshot = newest == null ? new Snapshot(null, List.of()) : new Snapshot(newest.windowStartMs(), newest.pages());
+        snapshot = newest == null ? new Snapshot(null, List.of())
+            : new Snapshot(newest.windowStartMs(), newest.pages());
     }
 
     /**

@@ -23,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its partition's top N). Readers take the published snapshot, whose answers are serialized once per {@code top} and
  * snapshot (the near cache; a new snapshot starts an empty one, so no answer outlives the state it shows).
  *
- * <p>Until the reader has read the topic to the end it had at start-up, {@link #ready()} is false and reads go the
- * old way (stores, peers, Redis).
+ * <p>Until the reader has read the topic to the end it had at start-up and every partition has published its list,
+ * {@link #answers()} is false and reads go the old way (stores, peers, Redis).
  */
 @Singleton
 public class TopWordsReadModel extends PartitionedReadModel<TopWordsOfPartition> {
@@ -58,6 +58,7 @@ public class TopWordsReadModel extends PartitionedReadModel<TopWordsOfPartition>
         Snapshot current = snapshot;
         return answer(top <= CACHED_TOPS ? current.items.computeIfAbsent(top, current::itemsJson) : current.itemsJson(top));
     }
+
     /** The first {@code limit} words of sorted lists merged, in {@link WordCount#TOP_ORDER}. */
     static List<WordCount> merge(Iterable<List<WordCount>> lists, int limit) {
         PriorityQueue<Cursor> heads = new PriorityQueue<>((a, b) -> WordCount.TOP_ORDER.compare(a.head(), b.head()));

@@ -71,7 +71,7 @@ public class UserActivityQueries {
      * as before.
      */
     public String topPages(int n, String path, boolean forwarded) {
-        if (!forwarded && topPages.ready()) {
+        if (!forwarded && topPages.answers()) {
             return topPages.answer(n);
         }
         return reads.scanRead("top-pages", CacheGroups.PAGES, Integer.toString(n), AggregateStores.TOP_PAGES, path,

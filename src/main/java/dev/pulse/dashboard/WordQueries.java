@@ -43,7 +43,7 @@ public class WordQueries {
      * older version asking for this one's part during a rolling update), from the stores as before.
      */
     public String topWords(int top, String path, boolean forwarded) {
-        if (!forwarded && topWords.ready()) {
+        if (!forwarded && topWords.answers()) {
             return topWords.answer(top);
         }
         return reads.scanRead("words", CacheGroups.WORDS, Integer.toString(top), AggregateStores.WORD_COUNTS, path,

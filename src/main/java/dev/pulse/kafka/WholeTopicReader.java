@@ -76,6 +76,15 @@ public abstract class WholeTopicReader<V> {
      */
     protected abstract void polled(ConsumerRecords<String, V> records, Map<TopicPartition, Long> ends, boolean atEnd);
 
+    /**
+     * How many partitions {@code topic} has, by the consumer's metadata; 0 while the topic does not exist. Only from
+     * {@link #polled} (the consumer's thread).
+     */
+    protected final int partitionCount(String topic) {
+        List<PartitionInfo> found = consumer.partitionsFor(topic);
+        return found == null ? 0 : found.size();
+    }
+
     protected final void start() {
         thread.start();
     }

@@ -26,9 +26,13 @@ class CategoriesReadModelTest {
         model.apply(new CategoriesOfPartition(0, true, List.of(c("b", new Stats(2, 30, 10, 20)), c("z", new Stats(1, 7, 7, 7)))));
         model.apply(new CategoriesOfPartition(2, true, List.of(c("a", new Stats(2, 3, 1, 2.5)))));
         model.publish();
+        model.expect(3);
         assertFalse(model.answers(), "not before the reader reached the end");
 
         model.current(1_700_000_000_000L);
+        assertFalse(model.answers(), "partition 1 has published no list (its task runs a build before the read model)");
+        model.apply(new CategoriesOfPartition(1, true, List.of()));
+        model.publish();
         assertTrue(model.answers());
         Map<?, ?> answer = JSON.readValue(model.answer(), Map.class);
         assertEquals(List.of(
@@ -53,6 +57,7 @@ class CategoriesReadModelTest {
         model.apply(new CategoriesOfPartition(1, false, List.of()));
         model.publish();
         model.current(1L);
+        model.expect(2);
 
         assertTrue(model.ready());
         assertFalse(model.answers(), "one partition has too many categories to publish: read from the stores");
@@ -72,9 +77,24 @@ class CategoriesReadModelTest {
         model.apply(new CategoriesOfPartition(0, true, List.of(c("A", stats))));
         model.publish();
         model.current(1L);
+        model.expect(1);
+        assertTrue(model.answers());
 
         String stores = JSON.writeValueAsString(List.of(Answers.statsItem("category", "A", stats)));
         assertEquals("{\"items\":" + stores + ",\"as_of\":1,\"source\":\"state\"}", model.answer());
+    }
+
+    @Test
+    void answersNothingWhileTheStoresPartitionCountIsUnknown() {
+        CategoriesReadModel model = new CategoriesReadModel(JSON);
+        model.apply(new CategoriesOfPartition(0, true, List.of(c("a", new Stats(1, 1, 1, 1)))));
+        model.publish();
+        model.current(1L);
+
+        assertTrue(model.ready());
+        assertFalse(model.answers(), "the repartition topic that gives the count does not exist yet");
+        model.expect(1);
+        assertTrue(model.answers());
     }
 
     @Test

@@ -145,7 +145,7 @@ class DashboardTwoInstancesIntegrationTest {
             HttpClient client = clients.get(i);
             TopWordsReadModel model = instances.get(i).getBean(TopWordsReadModel.class);
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-                assertTrue(model.ready(), "the read model has read every partition's list");
+                assertTrue(model.answers(), "the read model has read every partition's list");
                 Map<?, ?> top = json.readValue(client.toBlocking().retrieve("/api/words?top=15"), Map.class);
                 assertEquals(top15, top.get("items"), "instance " + instance);
                 assertEquals("state", top.get("source"));
@@ -212,7 +212,7 @@ class DashboardTwoInstancesIntegrationTest {
             HttpClient client = clients.get(i);
             TopPagesReadModel model = instances.get(i).getBean(TopPagesReadModel.class);
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-                assertTrue(model.ready(), "the read model has read every partition's window");
+                assertTrue(model.answers(), "the read model has read every partition's window");
                 Map<?, ?> answer = json.readValue(client.toBlocking().retrieve("/api/pages/top?n=4"), Map.class);
                 assertEquals(PAGES_MINUTE, ((Number) answer.get("window_start")).longValue(), "instance " + instance);
                 assertEquals(PAGES_MINUTE + 60, ((Number) answer.get("window_end")).longValue());
