@@ -1,6 +1,5 @@
 package dev.pulse.dashboard;
 
-import dev.pulse.aggregates.AggregatesTopology;
 import dev.pulse.aggregates.CategoriesOfPartition;
 import dev.pulse.aggregates.TopPagesOfPartition;
 import dev.pulse.aggregates.TopWordsOfPartition;
@@ -9,17 +8,16 @@ import dev.pulse.kafka.TopicCreator;
 import dev.pulse.kafka.TopicNames;
 import dev.pulse.kafka.Topics;
 import dev.pulse.kafka.WholeTopicReader;
-import io.micronaut.configuration.kafka.streams.ConfiguredStreamBuilder;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.json.JsonMapper;
 import jakarta.annotation.PreDestroy;
-import jakarta.inject.Named;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +40,7 @@ import java.util.Set;
  * end can be a transaction marker, which no record reports). A value it cannot read is logged and skipped.
  */
 @Context
+@Requires(property = "kafka.enabled", notEquals = "false")
 public class ReadModelsReader extends WholeTopicReader<byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReadModelsReader.class);
@@ -49,16 +48,15 @@ public class ReadModelsReader extends WholeTopicReader<byte[]> {
     private final Map<String, Route<?>> routes;
 
     /**
-     * @param streams            the aggregates stream's builder, for its application id (which names the repartition
-     *                           topics whose partitions are the stores')
+     * @param applicationId      the aggregates stream's application id, which names the repartition topics whose
+     *                           partitions are the stores'
      * @param topicsCreatedFirst present when this instance creates the topics: then it does so before this starts
      */
     public ReadModelsReader(TopWordsReadModel topWords, CategoriesReadModel categories, TopPagesReadModel topPages,
                             JsonMapper jsonMapper, KafkaClients clients, TopicNames names,
-                            @Named(AggregatesTopology.STREAM) ConfiguredStreamBuilder streams,
+                            @Value("${kafka.streams.default.application.id}") String applicationId,
                             Optional<TopicCreator> topicsCreatedFirst) {
-        this(clients, routes(topWords, categories, topPages, jsonMapper, names,
-            streams.getConfiguration().getProperty(StreamsConfig.APPLICATION_ID_CONFIG)));
+        this(clients, routes(topWords, categories, topPages, jsonMapper, names, applicationId));
         start();
     }
 
