@@ -103,8 +103,8 @@ final class TopologyDriver implements AutoCloseable {
      */
     static void copyTree(Path from, Path to) throws IOException {
         for (int attempt = 1; ; attempt++) {
-            Map<String, Long> before = listing(from);
             try {
+                Map<String, Long> before = listing(from);
                 copyOnce(from, to);
                 if (before.equals(listing(from))) {
                     return;
@@ -112,6 +112,11 @@ final class TopologyDriver implements AutoCloseable {
             } catch (java.nio.file.NoSuchFileException vanished) {
                 if (attempt >= 20) {
                     throw vanished;
+                }
+            } catch (UncheckedIOException walked) {
+                // Files.walk met a file that RocksDB deleted (a compaction) between listing a directory and reading it.
+                if (!(walked.getCause() instanceof java.nio.file.NoSuchFileException) || attempt >= 20) {
+                    throw walked;
                 }
             }
             if (attempt >= 20) {
