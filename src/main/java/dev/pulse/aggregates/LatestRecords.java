@@ -115,6 +115,19 @@ public final class LatestRecords {
         return out;
     }
 
+    /**
+     * A record of {@code store}'s changelog ({@code <application id>-<store>-changelog}, written as the store is), read
+     * as the store holds it: the kept record its key names, with a null value when the record is a tombstone (the
+     * record left the store); null for a group's bookkeeping, which is no record.
+     */
+    public static Entry fromChangelog(String store, byte[] key, byte[] value) {
+        if (key == null || key.length == 0 || key[0] != RECORD) {
+            return null;
+        }
+        return entry(key, value == null ? null
+            : VersionedSerde.of(store, Serdes.ByteArray()).deserializer().deserialize(store, value));
+    }
+
     private static final class Keeper implements Processor<String, byte[], Void, Void> {
 
         private final String storeName;

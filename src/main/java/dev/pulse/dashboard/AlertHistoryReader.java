@@ -38,7 +38,7 @@ import java.util.Set;
  */
 @Context
 @Requires(property = "kafka.enabled", notEquals = "false")
-public class AlertHistoryReader extends WholeTopicReader<String> {
+public class AlertHistoryReader extends WholeTopicReader<String, String> {
 
     private static final Logger LOG = LoggerFactory.getLogger(AlertHistoryReader.class);
 
@@ -52,7 +52,7 @@ public class AlertHistoryReader extends WholeTopicReader<String> {
                               TopicNames names, Optional<TopicCreator> topicsCreatedFirst) {
         super("pulse-alert-history", "the alert lists answer 503 until a restart",
             List.of(names.resolve(Topics.TEMPERATURE_ALERTS), names.resolve(Topics.FRAUD_ALERTS)), clients,
-            new StringDeserializer());
+            new StringDeserializer(), new StringDeserializer());
         this.alerts = alerts;
         this.cache = cache;
         this.jsonMapper = jsonMapper;

@@ -39,10 +39,13 @@ public class ClickQueries {
     private final JsonMapper jsonMapper;
     private final int clicksKept;
     private final int conversionsKept;
+    private final ConversionsReadModel conversionsModel;
 
-    ClickQueries(StoreReads reads, JsonMapper jsonMapper, AggregatesProperties properties) {
+    ClickQueries(StoreReads reads, JsonMapper jsonMapper, AggregatesProperties properties,
+                 ConversionsReadModel conversionsModel) {
         this.reads = reads;
         this.jsonMapper = jsonMapper;
+        this.conversionsModel = conversionsModel;
         this.clicksKept = properties.recentClicks();
         this.conversionsKept = properties.recentConversions();
     }
@@ -63,12 +66,17 @@ public class ClickQueries {
     }
 
     /**
-     * {@code items}: the latest {@code limit} matches of all users, newest first. Each instance gives the newest of
-     * its partitions with their positions ({@code timestamp}, {@code partition}, {@code sequence}: what a question
-     * another instance forwarded is answered), and the asking instance merges them.
+     * {@code items}: the latest {@code limit} matches of all users, newest first: the ready answer of
+     * {@link ConversionsReadModel}. Until that has read the store's changelog to its end, and for a question another
+     * instance forwarded (an instance of an older version asking for this one's part during a rolling update), from
+     * the stores: each instance gives the newest of its partitions with their positions ({@code timestamp},
+     * {@code partition}, {@code sequence}: what a forwarded question is answered), and the asking instance merges them.
      */
     public String conversions(int limit, String path, boolean forwarded) {
         int wanted = Math.min(limit, conversionsKept);
+        if (!forwarded && conversionsModel.answers()) {
+            return conversionsModel.answer(wanted);
+        }
         return reads.scanRead("conversions", CacheGroups.CONVERSIONS, Integer.toString(limit),
             AggregateStores.RECENT_CONVERSIONS, path, forwarded, () -> {
                 List<Map<String, Object>> part = new ArrayList<>();

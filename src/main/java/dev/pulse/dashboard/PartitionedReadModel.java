@@ -7,26 +7,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A ready answer built from one list per partition of a store, which the topology publishes on a compacted topic and
- * {@link ReadModelsReader} reads whole on every instance: a read is a lookup of the last published snapshot,
- * never a scan, and needs no other instance.
+ * A {@link ReadModel} built from one list per partition of a store, which the topology publishes on a compacted topic.
  *
  * <p>The writer (the reader's one thread) hands it each partition's latest list ({@link #apply}), then, once per poll
- * that brought any, {@link #publish}es what readers see; once it has read the topic to the end it had at start-up it
- * marks the model {@link #current}. The reader also tells it how many partitions the store has ({@link #expect}: those of
+ * that brought any, {@link #publish}es what readers see. The reader also tells it how many partitions the store has ({@link #expect}: those of
  * the topic the store's task reads). Until it is current and holds a list of every one of them ({@link #answers()}),
  * reads go the old way (stores, peers, Redis): a partition without a list is one whose task has not published yet,
  * as on an instance of a build before the read model, during a rolling upgrade.
  *
  * @param <P> one partition's list
  */
-abstract class PartitionedReadModel<P> {
+abstract class PartitionedReadModel<P> extends ReadModel {
 
     private final Map<Integer, P> partitions = new HashMap<>(); // the writer's thread only
     private volatile Set<Integer> published = Set.of();
     private volatile int expected;
-    private volatile boolean ready;
-    private volatile long asOf;
 
     /** The partition {@code list} is of. */
     protected abstract int partitionOf(P list);
@@ -56,26 +51,13 @@ abstract class PartitionedReadModel<P> {
     }
 
     /**
-     * Marks the state as complete and current at {@code now} (writer's thread, after a poll that found the reader at
-     * the topic's end).
-     */
-    final void current(long now) {
-        asOf = now;
-        ready = true;
-    }
-
-    /** Whether the lists of every partition that had one when the reader started have been read. */
-    public boolean ready() {
-        return ready;
-    }
-
-    /**
      * Whether reads may take the model's answer: it is {@link #ready()}, the store's partition count is known, and
      * every partition has published a list.
      */
+    @Override
     public boolean answers() {
         int n = expected;
-        if (!ready || n <= 0) {
+        if (!ready() || n <= 0) {
             return false;
         }
         Set<Integer> lists = published;
@@ -85,15 +67,5 @@ abstract class PartitionedReadModel<P> {
             }
         }
         return true;
-    }
-
-    /** When the reader last found itself at the end of the topic: what an answer is as of. */
-    protected final long asOf() {
-        return asOf;
-    }
-
-    /** An answer's {@code {"items": …, "as_of", "source": "state"}}. */
-    protected final String answer(String itemsJson) {
-        return "{\"items\":" + itemsJson + ",\"as_of\":" + asOf + ",\"source\":\"state\"}";
     }
 }

@@ -1,5 +1,6 @@
 package dev.pulse.dashboard;
 
+import dev.pulse.aggregates.AggregateStores;
 import dev.pulse.aggregates.CategoriesOfPartition;
 import dev.pulse.aggregates.TopPagesOfPartition;
 import dev.pulse.aggregates.TopWordsOfPartition;
@@ -26,13 +27,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * Reads the read models' topics ({@link Topics#READ_MODELS}) whole, on every instance, into their
- * {@link PartitionedReadModel}s: {@code word-totals-top} into {@link TopWordsReadModel},
- * {@code aggregated-topic-categories} into {@link CategoriesReadModel}, {@code top-pages-latest} into
- * {@link TopPagesReadModel}. From the beginning (the topics are compacted: one list per partition of a store),
- * {@code read_committed}, with one consumer on a thread of its own, so the reads they serve cost the stream threads
+ * Reads the read models' topics whole, on every instance, into their {@link ReadModel}s: the lists of
+ * {@link Topics#READ_MODELS} into {@link PartitionedReadModel}s ({@code word-totals-top} into
+ * {@link TopWordsReadModel}, {@code aggregated-topic-categories} into {@link CategoriesReadModel},
+ * {@code top-pages-latest} into {@link TopPagesReadModel}), and the changelog of
+ * {@link AggregateStores#RECENT_CONVERSIONS} into {@link ConversionsReadModel}. From the beginning (the topics are
+ * compacted: one list per partition of a store, one record per entry of the store), {@code read_committed}, with one consumer on a thread of its own, so the reads they serve cost the stream threads
  * nothing and a read model costs no Kafka client of its own.
  *
  * <p>A plain consumer with assigned partitions rather than a listener: the models are complete once the consumer's
@@ -41,11 +44,13 @@ import java.util.Set;
  */
 @Context
 @Requires(property = "kafka.enabled", notEquals = "false")
-public class ReadModelsReader extends WholeTopicReader<byte[]> {
+public class ReadModelsReader extends WholeTopicReader<byte[], byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReadModelsReader.class);
 
     private final Map<String, Route<?>> routes;
+    private final String conversionsChangelog;
+    private final ConversionsReadModel conversions;
 
     /**
      * @param applicationId      the aggregates stream's application id, which names the repartition topics whose
@@ -53,10 +58,11 @@ public class ReadModelsReader extends WholeTopicReader<byte[]> {
      * @param topicsCreatedFirst present when this instance creates the topics: then it does so before this starts
      */
     public ReadModelsReader(TopWordsReadModel topWords, CategoriesReadModel categories, TopPagesReadModel topPages,
-                            JsonMapper jsonMapper, KafkaClients clients, TopicNames names,
-                            @Value("${kafka.streams.default.application.id}") String applicationId,
+                            ConversionsReadModel conversions, JsonMapper jsonMapper, KafkaClients clients,
+                            TopicNames names, @Value("${kafka.streams.default.application.id}") String applicationId,
                             Optional<TopicCreator> topicsCreatedFirst) {
-        this(clients, routes(topWords, categories, topPages, jsonMapper, names, applicationId));
+        this(clients, routes(topWords, categories, topPages, jsonMapper, names, applicationId),
+            applicationId + "-" + AggregateStores.RECENT_CONVERSIONS + "-changelog", conversions);
         start();
     }
 
@@ -77,26 +83,44 @@ public class ReadModelsReader extends WholeTopicReader<byte[]> {
                 TopPagesOfPartition.serde(jsonMapper).deserializer(), applicationId + "-page-views-by-window-repartition"));
     }
 
-    private ReadModelsReader(KafkaClients clients, Map<String, Route<?>> routes) {
-        super("pulse-read-models", "/api/words?top=N, /api/categories and /api/pages/top are answered from the stores "
-            + "from now on", List.copyOf(routes.keySet()), clients, new ByteArrayDeserializer());
+    /**
+     * @param conversionsChangelog the changelog of {@link AggregateStores#RECENT_CONVERSIONS}, as Kafka Streams names
+     *                             it: {@code <application id>-<store>-changelog}; created by the stream's first start,
+     *                             which the reader waits for
+     */
+    private ReadModelsReader(KafkaClients clients, Map<String, Route<?>> routes, String conversionsChangelog,
+                             ConversionsReadModel conversions) {
+        super("pulse-read-models", "/api/words?top=N, /api/categories, /api/pages/top and /api/conversions are answered "
+            + "from the stores from now on", Stream.concat(routes.keySet().stream(), Stream.of(conversionsChangelog))
+            .toList(), clients, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.routes = routes;
+        this.conversionsChangelog = conversionsChangelog;
+        this.conversions = conversions;
     }
 
     @Override
-    protected void polled(ConsumerRecords<String, byte[]> records, Map<TopicPartition, Long> ends, boolean atEnd) {
+    protected void polled(ConsumerRecords<byte[], byte[]> records, Map<TopicPartition, Long> ends, boolean atEnd) {
         Set<Route<?>> changed = new HashSet<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            Route<?> route = routes.get(record.topic());
+        boolean conversionsChanged = false;
+        for (ConsumerRecord<byte[], byte[]> record : records) {
             try {
-                route.apply(record);
-                changed.add(route);
+                if (record.topic().equals(conversionsChangelog)) {
+                    conversions.apply(record.key(), record.value());
+                    conversionsChanged = true;
+                } else {
+                    Route<?> route = routes.get(record.topic());
+                    route.apply(record);
+                    changed.add(route);
+                }
             } catch (Exception e) {
                 LOG.warn("{} skipped {}-{}@{}: {}", record.topic(), record.topic(), record.partition(), record.offset(),
                     e.toString());
             }
         }
         changed.forEach(route -> route.model.publish());
+        if (conversionsChanged) {
+            conversions.publish();
+        }
         for (Route<?> route : routes.values()) {
             if (!route.model.expects()) {
                 route.model.expect(partitionCount(route.storePartitions));
@@ -105,6 +129,7 @@ public class ReadModelsReader extends WholeTopicReader<byte[]> {
         if (atEnd) {
             long now = System.currentTimeMillis();
             routes.values().forEach(route -> route.model.current(now));
+            conversions.current(now);
         }
     }
 
@@ -117,7 +142,7 @@ public class ReadModelsReader extends WholeTopicReader<byte[]> {
      * Where a topic's lists go, how they are read, and the topic whose partition count is the store's.
      */
     private record Route<P>(PartitionedReadModel<P> model, Deserializer<P> format, String storePartitions) {
-        void apply(ConsumerRecord<String, byte[]> record) {
+        void apply(ConsumerRecord<byte[], byte[]> record) {
             model.apply(format.deserialize(record.topic(), record.value()));
         }
     }

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ import java.util.Optional;
  */
 @Context
 @Requires(property = "kafka.enabled", notEquals = "false")
-public class DeadLetterQueueReader extends WholeTopicReader<byte[]> {
+public class DeadLetterQueueReader extends WholeTopicReader<String, byte[]> {
 
     /** Its consumer's client id, which broker quotas and metrics know it by. */
     static final String CLIENT_ID = "pulse-dead-letter-index";
@@ -47,7 +48,8 @@ public class DeadLetterQueueReader extends WholeTopicReader<byte[]> {
     public DeadLetterQueueReader(DeadLetterIndex index, JsonMapper jsonMapper, KafkaClients clients, TopicNames names,
                                  Optional<TopicCreator> topicsCreatedFirst) {
         super(CLIENT_ID, "the dead-letter list answers 503 until a restart",
-            List.of(names.resolve(Topics.DEAD_LETTER_QUEUE)), clients, new ByteArrayDeserializer());
+            List.of(names.resolve(Topics.DEAD_LETTER_QUEUE)), clients, new StringDeserializer(),
+            new ByteArrayDeserializer());
         this.index = index;
         this.jsonMapper = jsonMapper;
         start();

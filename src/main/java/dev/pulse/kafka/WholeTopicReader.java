@@ -8,7 +8,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +31,10 @@ import java.util.Map;
  * <p>A subclass starts the thread ({@link #start}) once its own fields are set, and stops it ({@link #stop}) from its
  * {@code @PreDestroy} method.
  *
- * @param <V> the record values, as {@code values} reads them (keys are text)
+ * @param <K> the record keys, as {@code keys} reads them
+ * @param <V> the record values, as {@code values} reads them
  */
-public abstract class WholeTopicReader<V> {
+public abstract class WholeTopicReader<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(WholeTopicReader.class);
     private static final Duration POLL = Duration.ofMillis(200);
@@ -44,7 +44,7 @@ public abstract class WholeTopicReader<V> {
     private final String name;
     private final String whenStopped;
     private final List<String> topics;
-    private final Consumer<String, V> consumer;
+    private final Consumer<K, V> consumer;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -53,7 +53,7 @@ public abstract class WholeTopicReader<V> {
      * @param whenStopped what the service does without it, for the log line if it stops for good
      */
     protected WholeTopicReader(String name, String whenStopped, List<String> topics, KafkaClients clients,
-                               Deserializer<V> values) {
+                               Deserializer<K> keys, Deserializer<V> values) {
         this.name = name;
         this.whenStopped = whenStopped;
         this.topics = List.copyOf(topics);
@@ -62,7 +62,7 @@ public abstract class WholeTopicReader<V> {
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
             ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false, // the topic creator makes them as they must be
             ConsumerConfig.CLIENT_ID_CONFIG, name)),
-            new StringDeserializer(), values);
+            keys, values);
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
     }
@@ -74,7 +74,7 @@ public abstract class WholeTopicReader<V> {
      * @param ends the end offsets at start: records before them are the topics' history (0 for a partition added
      *             since)
      */
-    protected abstract void polled(ConsumerRecords<String, V> records, Map<TopicPartition, Long> ends, boolean atEnd);
+    protected abstract void polled(ConsumerRecords<K, V> records, Map<TopicPartition, Long> ends, boolean atEnd);
 
     /**
      * How many partitions {@code topic} has, by the consumer's metadata; 0 while the topic does not exist. Only from
@@ -113,7 +113,7 @@ public abstract class WholeTopicReader<V> {
                         checked = System.nanoTime();
                         addNewPartitions(partitions, ends);
                     }
-                    ConsumerRecords<String, V> records = consumer.poll(POLL);
+                    ConsumerRecords<K, V> records = consumer.poll(POLL);
                     if (!atEnd && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
                         atEnd = true;
                         LOG.info("{}: {} read to their end in {} ms", name, topics,

@@ -1,6 +1,7 @@
 package dev.pulse.aggregates;
 
 import dev.pulse.kafka.Topics;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -12,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static dev.pulse.aggregates.TopologyDriver.T0;
 import static dev.pulse.aggregates.TopologyDriver.T0S;
@@ -19,6 +22,7 @@ import static dev.pulse.aggregates.TopologyDriver.click;
 import static dev.pulse.aggregates.TopologyDriver.purchase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The latest records {@link ClickEnrichment} keeps for the dashboard ({@link LatestRecords}): each user's latest
@@ -120,6 +124,51 @@ class LatestRecordsTest {
             assertArrayEquals(matches.get(2).value().getBytes(StandardCharsets.UTF_8), kept.get(0).value());
             assertEquals(1, LatestRecords.newestOfEveryGroup(store, 1).size());
         }
+    }
+
+    @Test
+    void theStoresChangelogReadRecordByRecordHoldsWhatTheStoreHolds() {
+        AggregatesProperties two = AggregatesProperties.defaults().withRecent(100, 2);
+        try (TopologyDriver topology = new TopologyDriver(two, ClickEnrichment::build)) {
+            for (String user : List.of("alice", "bob", "carol", "dave")) {
+                int offset = user.length();
+                topology.send(Topics.USER_CLICKS, user, click(user, "/p", "product-" + user, T0S + offset), T0);
+                topology.send(Topics.PURCHASES, user, purchase(user, "product-" + user, T0S + 60 + offset), T0);
+            }
+            List<TestRecord<byte[], byte[]>> changelog = topology.driver.createOutputTopic(
+                "pulse-aggregates-test-" + AggregateStores.RECENT_CONVERSIONS + "-changelog",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
+
+            // What a reader of the changelog keeps: each record's latest entry; a tombstone takes it out.
+            Map<Bytes, LatestRecords.Entry> mirror = new TreeMap<>();
+            int tombstones = 0;
+            int bookkeeping = 0;
+            for (TestRecord<byte[], byte[]> record : changelog) {
+                LatestRecords.Entry entry = LatestRecords.fromChangelog(AggregateStores.RECENT_CONVERSIONS,
+                    record.key(), record.value());
+                if (entry == null) {
+                    bookkeeping++;
+                } else if (entry.value() == null) {
+                    tombstones++;
+                    mirror.remove(Bytes.wrap(record.key()));
+                } else {
+                    mirror.put(Bytes.wrap(record.key()), entry);
+                }
+            }
+            assertTrue(tombstones >= 2, "four matches, two kept: the changelog says which left");
+            assertTrue(bookkeeping > 0, "the group's bookkeeping is in the changelog too, and is no record");
+
+            KeyValueStore<Bytes, byte[]> store = topology.driver.getKeyValueStore(AggregateStores.RECENT_CONVERSIONS);
+            List<LatestRecords.Entry> kept = LatestRecords.newestOfEveryGroup(store, 1000);
+            assertEquals(2, kept.size());
+            // In key order, which is the store's: newest first.
+            assertEquals(describe(kept), describe(List.copyOf(mirror.values())));
+        }
+    }
+
+    private static List<String> describe(List<LatestRecords.Entry> entries) {
+        return entries.stream().map(e -> e.group() + "/" + e.timestamp() + "/" + e.sequence() + "/"
+            + new String(e.value(), StandardCharsets.UTF_8)).toList();
     }
 
     private static KeyValueStore<Bytes, byte[]> clicks(TopologyDriver topology) {
