@@ -22,10 +22,10 @@ import java.util.TreeMap;
  * never a scan, and asks no other instance.
  *
  * <p>Kept from the changelog of {@link AggregateStores#RECENT_CONVERSIONS} (the newest {@code recent-conversions}
- * matches of each partition), which {@link ReadModelsReader} reads whole: a match that enters a partition's store enters
- * the model, one that leaves it (a tombstone) leaves, so the model holds what every partition's store holds, as of the
- * last commit. The store and its changelog are as old as the endpoint, so every instance of every build since writes
- * them: the model answers once the reader has read the changelog to its end, with no wait for a task to publish.
+ * matches of each partition), which {@link ReadModelsReader} reads whole: a match that enters a partition's store
+ * enters the model, one that leaves it (a tombstone) leaves, so the model holds what every partition's store holds, as
+ * of the last commit. Every build that serves the endpoint keeps that store, so the changelog is whole during a rolling
+ * upgrade too: the model answers once the reader has read it to its end, with no wait for a task to publish.
  * Newest first means what the stores' answer means: by record timestamp, then partition, then the partition's sequence.
  */
 @Singleton

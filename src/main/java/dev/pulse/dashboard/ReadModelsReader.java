@@ -35,8 +35,9 @@ import java.util.stream.Stream;
  * {@link TopWordsReadModel}, {@code aggregated-topic-categories} into {@link CategoriesReadModel},
  * {@code top-pages-latest} into {@link TopPagesReadModel}), and the changelog of
  * {@link AggregateStores#RECENT_CONVERSIONS} into {@link ConversionsReadModel}. From the beginning (the topics are
- * compacted: one list per partition of a store, one record per entry of the store), {@code read_committed}, with one consumer on a thread of its own, so the reads they serve cost the stream threads
- * nothing and a read model costs no Kafka client of its own.
+ * compacted: one list per partition of a store, one record per entry of the store), {@code read_committed}, with one
+ * consumer on a thread of its own, so the reads they serve cost the stream threads nothing and a read model costs no
+ * Kafka client of its own.
  *
  * <p>A plain consumer with assigned partitions rather than a listener: the models are complete once the consumer's
  * position reaches the end offsets it had at start, and that must be checked after every poll, the empty ones too (the

@@ -67,7 +67,8 @@ class ConversionsReadModelTest {
     @Test
     void keepsNoMoreThanTheStoresKeepAndWritesTheMatchAsTheStoresAnswerDoes() throws Exception {
         ConversionsReadModel model = new ConversionsReadModel(JSON, AggregatesProperties.defaults().withRecent(100, 2));
-        byte[] spaced = "{ \"user\" : \"u\",  \"product\": \"x\", \"amount\": 1.50, \"ts\": 17 }".getBytes(StandardCharsets.UTF_8);
+        byte[] spaced = "{ \"user\" : \"u\",  \"product\": \"x\", \"amount\": 1.50, \"ts\": 17 }"
+            .getBytes(StandardCharsets.UTF_8);
         model.apply(key(0, 3_000, 0), versioned(spaced));
         model.apply(key(1, 2_000, 0), value("y"));
         model.apply(key(2, 1_000, 0), value("z"));
