@@ -15,7 +15,7 @@ import java.util.List;
  * @param words     its top {@link #LIMIT} words, or all of them when it has fewer
  */
 @Serdeable
-public record TopWordsOfPartition(int partition, List<WordCount> words) {
+public record TopWordsOfPartition(int partition, List<WordCount> words) implements PartitionList {
 
     /** The longest list a partition publishes: the largest {@code top} a read may ask for. */
     public static final int LIMIT = 1000;

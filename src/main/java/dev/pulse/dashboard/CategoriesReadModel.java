@@ -34,11 +34,6 @@ public class CategoriesReadModel extends PartitionedReadModel<CategoriesOfPartit
     }
 
     @Override
-    protected int partitionOf(CategoriesOfPartition list) {
-        return list.partition();
-    }
-
-    @Override
     protected void publish(Collection<CategoriesOfPartition> lists) {
         List<Map<String, Object>> all = new ArrayList<>();
         for (CategoriesOfPartition list : lists) {

@@ -1,5 +1,7 @@
 package dev.pulse.dashboard;
 
+import dev.pulse.aggregates.PartitionList;
+
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -17,21 +19,18 @@ import java.util.Set;
  *
  * @param <P> one partition's list
  */
-abstract class PartitionedReadModel<P> extends ReadModel {
+abstract class PartitionedReadModel<P extends PartitionList> extends ReadModel {
 
     private final Map<Integer, P> partitions = new HashMap<>(); // the writer's thread only
     private volatile Set<Integer> published = Set.of();
     private volatile int expected;
-
-    /** The partition {@code list} is of. */
-    protected abstract int partitionOf(P list);
 
     /** Builds the snapshot readers see from every partition's latest list (writer's thread). */
     protected abstract void publish(Collection<P> lists);
 
     /** Takes a partition's latest list (writer's thread); seen by readers at the next {@link #publish()}. */
     final void apply(P list) {
-        partitions.put(partitionOf(list), list);
+        partitions.put(list.partition(), list);
     }
 
     /** Publishes every partition's latest list to readers (writer's thread). */

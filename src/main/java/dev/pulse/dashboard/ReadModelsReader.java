@@ -2,6 +2,7 @@ package dev.pulse.dashboard;
 
 import dev.pulse.aggregates.AggregateStores;
 import dev.pulse.aggregates.CategoriesOfPartition;
+import dev.pulse.aggregates.PartitionList;
 import dev.pulse.aggregates.TopPagesOfPartition;
 import dev.pulse.aggregates.TopWordsOfPartition;
 import dev.pulse.kafka.KafkaClients;
@@ -142,7 +143,7 @@ public class ReadModelsReader extends WholeTopicReader<byte[], byte[]> {
     /**
      * Where a topic's lists go, how they are read, and the topic whose partition count is the store's.
      */
-    private record Route<P>(PartitionedReadModel<P> model, Deserializer<P> format, String storePartitions) {
+    private record Route<P extends PartitionList>(PartitionedReadModel<P> model, Deserializer<P> format, String storePartitions) {
         void apply(ConsumerRecord<byte[], byte[]> record) {
             model.apply(format.deserialize(record.topic(), record.value()));
         }

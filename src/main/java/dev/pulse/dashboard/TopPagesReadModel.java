@@ -41,11 +41,6 @@ public class TopPagesReadModel extends PartitionedReadModel<TopPagesOfPartition>
     }
 
     @Override
-    protected int partitionOf(TopPagesOfPartition list) {
-        return list.partition();
-    }
-
-    @Override
     protected void publish(Collection<TopPagesOfPartition> lists) {
         TopPagesOfPartition newest = null;
         for (TopPagesOfPartition list : lists) {

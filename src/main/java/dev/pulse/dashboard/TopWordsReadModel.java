@@ -39,11 +39,6 @@ public class TopWordsReadModel extends PartitionedReadModel<TopWordsOfPartition>
         this.jsonMapper = jsonMapper;
     }
 
-    @Override
-    protected int partitionOf(TopWordsOfPartition list) {
-        return list.partition();
-    }
-
     /** Merges the partitions' lists into the snapshot readers see. */
     @Override
     protected void publish(Collection<TopWordsOfPartition> lists) {
