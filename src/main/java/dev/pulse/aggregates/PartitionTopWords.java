@@ -1,60 +1,44 @@
 package dev.pulse.aggregates;
 
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Keeps the top {@link TopWordsOfPartition#LIMIT} words of its task's partition of {@link AggregateStores#WORD_COUNTS} from the
- * count changes, and forwards the list, keyed by the partition number, once per commit interval when it changed
- * (wall-clock punctuation, so the list goes out in the transaction of the counts it shows).
- *
- * <p>At start (a new task, a task moved here, a restart) the list is rebuilt from the task's store, which Streams
- * has restored by then, and forwarded at the first punctuation: a new owner republishes its partition.
+ * Keeps the top {@link TopWordsOfPartition#LIMIT} words of its task's partition of {@link AggregateStores#WORD_COUNTS}
+ * from the count changes, and publishes the list ({@link TopWordsOfPartition}) as {@link PartitionListPublisher} says.
+ * A count that falls below the list's last makes it rebuild the list from the store.
  */
-final class PartitionTopWords implements Processor<String, Long, String, TopWordsOfPartition> {
+final class PartitionTopWords extends PartitionListPublisher<String, Long, TopWordsOfPartition> {
 
     private final TopWords top = new TopWords(TopWordsOfPartition.LIMIT);
-    private ProcessorContext<String, TopWordsOfPartition> context;
     /** The DSL count's store, which the Processor API sees as timestamped: each count with its record time. */
     private ReadOnlyKeyValueStore<String, ValueAndTimestamp<Long>> counts;
-    private boolean changed;
 
     @Override
-    public void init(ProcessorContext<String, TopWordsOfPartition> context) {
-        this.context = context;
+    protected void load(ProcessorContext<String, TopWordsOfPartition> context) {
         this.counts = context.getStateStore(AggregateStores.WORD_COUNTS);
         rebuild();
-        changed = true;
-        context.schedule(commitInterval(context.appConfigs()), PunctuationType.WALL_CLOCK_TIME, this::publish);
     }
 
     @Override
-    public void process(Record<String, Long> record) {
-        changed |= top.update(record.key(), record.value());
+    protected boolean update(Record<String, Long> change) {
+        boolean changed = top.update(change.key(), change.value());
         if (top.needsRebuild()) {
             rebuild();
         }
+        return changed;
     }
 
-    private void publish(long now) {
-        if (!changed) {
-            return;
-        }
-        int partition = context.taskId().partition();
-        context.forward(new Record<>(Integer.toString(partition), new TopWordsOfPartition(partition, top.list()), now));
-        changed = false;
+    @Override
+    protected TopWordsOfPartition list(int partition) {
+        return new TopWordsOfPartition(partition, top.list());
     }
 
     private void rebuild() {
@@ -66,11 +50,5 @@ final class PartitionTopWords implements Processor<String, Long, String, TopWord
             }
         }
         top.rebuild(all);
-    }
-
-    /** Streams' commit interval in {@code configs} (a processor's {@code appConfigs()}). */
-    static Duration commitInterval(Map<String, Object> configs) {
-        Object interval = configs.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
-        return Duration.ofMillis(interval == null ? 1000 : Long.parseLong(interval.toString()));
     }
 }

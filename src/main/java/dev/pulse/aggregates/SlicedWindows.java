@@ -105,7 +105,7 @@ final class SlicedWindows {
                     }
                 }
             }
-            context.schedule(PartitionTopWords.commitInterval(context.appConfigs()), PunctuationType.WALL_CLOCK_TIME,
+            context.schedule(PartitionListPublisher.commitInterval(context.appConfigs()), PunctuationType.WALL_CLOCK_TIME,
                 now -> emitPending());
         }
 
