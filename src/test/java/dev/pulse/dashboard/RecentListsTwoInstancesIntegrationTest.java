@@ -135,8 +135,9 @@ class RecentListsTwoInstancesIntegrationTest {
             assertEquals(matches, rightOr503(instance, "/api/conversions?limit=1000").get("items"), "instance " + instance);
             assertEquals(matches.subList(0, 3), rightOr503(instance, "/api/conversions?limit=3").get("items"));
         }
-        // The same from each instance's read model, without asking the other (what was sent was read_committed on
-        // click-purchases before the instances started, so the store's changelog holds it too).
+        // The same from each instance's read model, without asking the other: the matches were on click-purchases,
+        // read_committed, before the second instance started, so the store's changelog, written in the same
+        // transactions, holds them too.
         for (int instance : new int[] {1, 0}) {
             ConversionsReadModel model = instances.get(instance).getBean(ConversionsReadModel.class);
             await().atMost(WAIT).until(model::answers);
