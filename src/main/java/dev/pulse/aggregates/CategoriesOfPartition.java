@@ -23,7 +23,8 @@ import java.util.Map;
  * @param categories the partition's categories, by category; empty when not complete
  */
 @Serdeable
-public record CategoriesOfPartition(int partition, boolean complete, List<CategoryStats> categories) implements PartitionList {
+public record CategoriesOfPartition(int partition, boolean complete, List<CategoryStats> categories)
+    implements PartitionList {
 
     /** The largest list published, by a generous estimate of its JSON: a quarter of Kafka's default record limit. */
     public static final int MAX_BYTES = 256 * 1024;

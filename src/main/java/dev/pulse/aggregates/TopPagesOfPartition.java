@@ -18,7 +18,8 @@ import java.util.List;
  * @param pages         that window's top {@link #LIMIT} pages, or all of them when it has fewer
  */
 @Serdeable
-public record TopPagesOfPartition(int partition, @Nullable Long windowStartMs, List<PageViews> pages) implements PartitionList {
+public record TopPagesOfPartition(int partition, @Nullable Long windowStartMs, List<PageViews> pages)
+    implements PartitionList {
 
     /** The longest list a partition publishes: the largest {@code n} a read may ask for. */
     public static final int LIMIT = 1000;

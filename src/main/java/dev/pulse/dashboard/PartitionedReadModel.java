@@ -12,10 +12,10 @@ import java.util.Set;
  * A {@link ReadModel} built from one list per partition of a store, which the topology publishes on a compacted topic.
  *
  * <p>The writer (the reader's one thread) hands it each partition's latest list ({@link #apply}), then, once per poll
- * that brought any, {@link #publish}es what readers see. The reader also tells it how many partitions the store has ({@link #expect}: those of
- * the topic the store's task reads). Until it is current and holds a list of every one of them ({@link #answers()}),
- * reads go the old way (stores, peers, Redis): a partition without a list is one whose task has not published yet,
- * as on an instance of a build before the read model, during a rolling upgrade.
+ * that brought any, {@link #publish}es what readers see. The reader also tells it how many partitions the store has
+ * ({@link #expect}: those of the topic the store's task reads). Until it is current and holds a list of every one of
+ * them ({@link #answers()}), reads go the old way (stores, peers, Redis): a partition without a list is one whose task
+ * has not published yet, as on an instance of a build before the read model, during a rolling upgrade.
  *
  * @param <P> one partition's list
  */

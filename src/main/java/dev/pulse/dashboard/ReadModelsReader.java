@@ -92,8 +92,8 @@ public class ReadModelsReader extends WholeTopicReader<byte[], byte[]> {
      */
     private ReadModelsReader(KafkaClients clients, Map<String, Route<?>> routes, String conversionsChangelog,
                              ConversionsReadModel conversions) {
-        super("pulse-read-models", "/api/words?top=N, /api/categories, /api/pages/top and /api/conversions are answered "
-            + "from the stores from now on", Stream.concat(routes.keySet().stream(), Stream.of(conversionsChangelog))
+        super("pulse-read-models", "/api/words?top=N, /api/categories, /api/pages/top and /api/conversions are "
+            + "answered from the stores from now on", Stream.concat(routes.keySet().stream(), Stream.of(conversionsChangelog))
             .toList(), clients, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.routes = routes;
         this.conversionsChangelog = conversionsChangelog;
@@ -143,7 +143,8 @@ public class ReadModelsReader extends WholeTopicReader<byte[], byte[]> {
     /**
      * Where a topic's lists go, how they are read, and the topic whose partition count is the store's.
      */
-    private record Route<P extends PartitionList>(PartitionedReadModel<P> model, Deserializer<P> format, String storePartitions) {
+    private record Route<P extends PartitionList>(PartitionedReadModel<P> model, Deserializer<P> format,
+                                                  String storePartitions) {
         void apply(ConsumerRecord<byte[], byte[]> record) {
             model.apply(format.deserialize(record.topic(), record.value()));
         }
