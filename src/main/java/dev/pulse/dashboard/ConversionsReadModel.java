@@ -69,6 +69,7 @@ public class ConversionsReadModel extends ReadModel {
     }
 
     /** Publishes the newest {@link #kept} matches to readers (writer's thread). */
+    @Override
     void publish() {
         List<String> out = new ArrayList<>(Math.min(kept, matches.size()));
         for (String match : matches.values()) {

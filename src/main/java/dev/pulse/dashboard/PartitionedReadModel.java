@@ -34,6 +34,7 @@ abstract class PartitionedReadModel<P extends PartitionList> extends ReadModel {
     }
 
     /** Publishes every partition's latest list to readers (writer's thread). */
+    @Override
     final void publish() {
         publish(Collections.unmodifiableCollection(partitions.values()));
         published = Set.copyOf(partitions.keySet());

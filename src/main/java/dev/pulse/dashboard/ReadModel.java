@@ -22,6 +22,9 @@ abstract class ReadModel {
         ready = true;
     }
 
+    /** Publishes to readers what the writer has applied since the last publish (writer's thread). */
+    abstract void publish();
+
     /** Whether what the topic held when the reader started has been read. */
     public boolean ready() {
         return ready;

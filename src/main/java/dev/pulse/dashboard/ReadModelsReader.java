@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
+import java.util.function.ToIntFunction;
 
 /**
  * Reads the read models' topics whole, on every instance, into their {@link ReadModel}s: the lists of
@@ -40,99 +40,89 @@ import java.util.stream.Stream;
  * consumer on a thread of its own, so the reads they serve cost the stream threads nothing and a read model costs no
  * Kafka client of its own.
  *
- * <p>A plain consumer with assigned partitions rather than a listener: the models are complete once the consumer's
- * position reaches the end offsets it had at start, and that must be checked after every poll, the empty ones too (the
- * end can be a transaction marker, which no record reports). A value it cannot read is logged and skipped.
+ * <p>A plain consumer with assigned partitions rather than a listener: a model is complete once the consumer's
+ * position reaches the end offsets its topic had when it was assigned, and that must be checked after every poll, the
+ * empty ones too (the end can be a transaction marker, which no record reports). Each model is marked current on its
+ * own: on a new cluster the conversions changelog and the repartition topics appear only with the stream's first
+ * rebalance, and the other models do not wait for them. A value it cannot read is logged and skipped.
  */
 @Context
 @Requires(property = "kafka.enabled", notEquals = "false")
 public class ReadModelsReader extends WholeTopicReader<byte[], byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReadModelsReader.class);
+    /** How often the stores' partition counts are looked up until known (their topics appear with the stream). */
+    private static final long COUNT_LOOKUP_MS = 1_000;
 
-    private final Map<String, Route<?>> routes;
-    private final String conversionsChangelog;
-    private final ConversionsReadModel conversions;
+    private final Map<String, Feed> feeds;
+    private long countsLookedUp;
 
     /**
      * @param applicationId      the aggregates stream's application id, which names the repartition topics whose
-     *                           partitions are the stores'
+     *                           partitions are the stores' and the changelog of the conversions store
      * @param topicsCreatedFirst present when this instance creates the topics: then it does so before this starts
      */
     public ReadModelsReader(TopWordsReadModel topWords, CategoriesReadModel categories, TopPagesReadModel topPages,
                             ConversionsReadModel conversions, JsonMapper jsonMapper, KafkaClients clients,
                             TopicNames names, @Value("${kafka.streams.default.application.id}") String applicationId,
                             Optional<TopicCreator> topicsCreatedFirst) {
-        this(clients, routes(topWords, categories, topPages, jsonMapper, names, applicationId),
-            applicationId + "-" + AggregateStores.RECENT_CONVERSIONS + "-changelog", conversions);
+        this(clients, feeds(topWords, categories, topPages, conversions, jsonMapper, names, applicationId));
         start();
     }
 
     /**
-     * Each read model's topic, with the repartition topic its store's tasks read (Kafka Streams names it
-     * {@code <application id>-<name>-repartition}; the names are those of the recorded topology shape): the store has
-     * as many partitions, and the model answers once each of them has published its list.
+     * Each read model's topic and how it is read. A list topic's model also names the repartition topic its store's
+     * tasks read (Kafka Streams names it {@code <application id>-<name>-repartition}; the names are those of the
+     * recorded topology shape): the store has as many partitions, and the model answers once each of them has
+     * published its list. The conversions store's changelog is named as Kafka Streams names it,
+     * {@code <application id>-<store>-changelog}, and created by the stream's first start.
      */
-    private static Map<String, Route<?>> routes(TopWordsReadModel topWords, CategoriesReadModel categories,
-                                                TopPagesReadModel topPages, JsonMapper jsonMapper, TopicNames names,
-                                                String applicationId) {
+    private static Map<String, Feed> feeds(TopWordsReadModel topWords, CategoriesReadModel categories,
+                                           TopPagesReadModel topPages, ConversionsReadModel conversions,
+                                           JsonMapper jsonMapper, TopicNames names, String applicationId) {
         return Map.of(
-            names.resolve(Topics.WORD_TOTALS_TOP), new Route<>(topWords,
+            names.resolve(Topics.WORD_TOTALS_TOP), new Lists<>(topWords,
                 TopWordsOfPartition.serde(jsonMapper).deserializer(), applicationId + "-words-by-word-repartition"),
-            names.resolve(Topics.AGGREGATED_TOPIC_CATEGORIES), new Route<>(categories,
-                CategoriesOfPartition.serde(jsonMapper).deserializer(), applicationId + "-records-by-category-repartition"),
-            names.resolve(Topics.TOP_PAGES_LATEST), new Route<>(topPages,
-                TopPagesOfPartition.serde(jsonMapper).deserializer(), applicationId + "-page-views-by-window-repartition"));
+            names.resolve(Topics.AGGREGATED_TOPIC_CATEGORIES), new Lists<>(categories,
+                CategoriesOfPartition.serde(jsonMapper).deserializer(),
+                applicationId + "-records-by-category-repartition"),
+            names.resolve(Topics.TOP_PAGES_LATEST), new Lists<>(topPages,
+                TopPagesOfPartition.serde(jsonMapper).deserializer(),
+                applicationId + "-page-views-by-window-repartition"),
+            applicationId + "-" + AggregateStores.RECENT_CONVERSIONS + "-changelog", new Changelog(conversions));
     }
 
-    /**
-     * @param conversionsChangelog the changelog of {@link AggregateStores#RECENT_CONVERSIONS}, as Kafka Streams names
-     *                             it: {@code <application id>-<store>-changelog}; created by the stream's first start,
-     *                             which the reader waits for
-     */
-    private ReadModelsReader(KafkaClients clients, Map<String, Route<?>> routes, String conversionsChangelog,
-                             ConversionsReadModel conversions) {
+    private ReadModelsReader(KafkaClients clients, Map<String, Feed> feeds) {
         super("pulse-read-models", "/api/words?top=N, /api/categories, /api/pages/top and /api/conversions are "
-            + "answered from the stores from now on", Stream.concat(routes.keySet().stream(), Stream.of(conversionsChangelog))
-            .toList(), clients, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.routes = routes;
-        this.conversionsChangelog = conversionsChangelog;
-        this.conversions = conversions;
+            + "answered from the stores from now on", List.copyOf(feeds.keySet()), clients,
+            new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.feeds = feeds;
     }
 
     @Override
     protected void polled(ConsumerRecords<byte[], byte[]> records, Map<TopicPartition, Long> ends, boolean atEnd) {
-        Set<Route<?>> changed = new HashSet<>();
-        boolean conversionsChanged = false;
+        Set<Feed> changed = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
+            Feed feed = feeds.get(record.topic());
             try {
-                if (record.topic().equals(conversionsChangelog)) {
-                    conversions.apply(record.key(), record.value());
-                    conversionsChanged = true;
-                } else {
-                    Route<?> route = routes.get(record.topic());
-                    route.apply(record);
-                    changed.add(route);
-                }
+                feed.apply(record);
+                changed.add(feed);
             } catch (Exception e) {
                 LOG.warn("{} skipped {}-{}@{}: {}", record.topic(), record.topic(), record.partition(), record.offset(),
                     e.toString());
             }
         }
-        changed.forEach(route -> route.model.publish());
-        if (conversionsChanged) {
-            conversions.publish();
+        changed.forEach(feed -> feed.model().publish());
+        long now = System.currentTimeMillis();
+        if (now - countsLookedUp >= COUNT_LOOKUP_MS) {
+            countsLookedUp = now;
+            feeds.values().forEach(feed -> feed.lookUp(this::partitionCount));
         }
-        for (Route<?> route : routes.values()) {
-            if (!route.model.expects()) {
-                route.model.expect(partitionCount(route.storePartitions));
+        feeds.forEach((topic, feed) -> {
+            if (readToEnd(topic)) {
+                feed.model().current(now);
             }
-        }
-        if (atEnd) {
-            long now = System.currentTimeMillis();
-            routes.values().forEach(route -> route.model.current(now));
-            conversions.current(now);
-        }
+        });
     }
 
     @PreDestroy
@@ -140,13 +130,40 @@ public class ReadModelsReader extends WholeTopicReader<byte[], byte[]> {
         stop();
     }
 
-    /**
-     * Where a topic's lists go, how they are read, and the topic whose partition count is the store's.
-     */
-    private record Route<P extends PartitionList>(PartitionedReadModel<P> model, Deserializer<P> format,
-                                                  String storePartitions) {
-        void apply(ConsumerRecord<byte[], byte[]> record) {
+    /** A topic's records into its read model. */
+    private interface Feed {
+
+        ReadModel model();
+
+        /** Takes one record into the model (the reader's thread); readers see it at the model's next publish. */
+        void apply(ConsumerRecord<byte[], byte[]> record);
+
+        /** Learns what the model needs from the cluster's metadata, given each topic's partition count (0: absent). */
+        default void lookUp(ToIntFunction<String> partitionCount) {
+        }
+    }
+
+    /** A topic of lists, one per partition of a store, and the topic whose partition count is the store's. */
+    private record Lists<P extends PartitionList>(PartitionedReadModel<P> model, Deserializer<P> format,
+                                                  String storePartitions) implements Feed {
+        @Override
+        public void apply(ConsumerRecord<byte[], byte[]> record) {
             model.apply(format.deserialize(record.topic(), record.value()));
+        }
+
+        @Override
+        public void lookUp(ToIntFunction<String> partitionCount) {
+            if (!model.expects()) {
+                model.expect(partitionCount.applyAsInt(storePartitions));
+            }
+        }
+    }
+
+    /** The changelog of the conversions store, record by record as the store holds them. */
+    private record Changelog(ConversionsReadModel model) implements Feed {
+        @Override
+        public void apply(ConsumerRecord<byte[], byte[]> record) {
+            model.apply(record.key(), record.value());
         }
     }
 }

@@ -14,8 +14,11 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads topics whole, on every instance, on a daemon thread of its own: from the beginning, {@code read_committed},
@@ -23,10 +26,11 @@ import java.util.Map;
  * consumer's position reaches the end offsets it had at start, which is checked after every poll, the empty ones too
  * (the end can be a transaction marker, which no record reports). Being {@code read_committed}, those end offsets are
  * the last stable offsets, not the high watermarks: they stop before a transaction still open (its writer killed or
- * stuck), so the read completes without waiting for it. A poll that fails is tried again a second later; the topics
- * not there yet (a fleet's start, another instance creating them) are waited for, and partitions added to them later
- * (an operator raising the count) are read from their beginning once the consumer's metadata shows them, within
- * {@code metadata.max.age.ms} plus a minute.
+ * stuck), so the read completes without waiting for it. A poll that fails is tried again a second later. A topic
+ * not there yet (a fleet's start, another instance creating it, Kafka Streams' first rebalance creating its internal
+ * topics) is looked for every second while the others are read, and read from its beginning once it exists, with the
+ * end offsets it has then as its history; partitions added to a topic later (an operator raising the count) are read
+ * from their beginning once the consumer's metadata shows them, within {@code metadata.max.age.ms} plus a minute.
  *
  * <p>A subclass starts the thread ({@link #start}) once its own fields are set, and stops it ({@link #stop}) from its
  * {@code @PreDestroy} method.
@@ -46,6 +50,8 @@ public abstract class WholeTopicReader<K, V> {
     private final List<String> topics;
     private final Consumer<K, V> consumer;
     private final Thread thread;
+    /** The topics read to their end offsets (the consumer's thread only). */
+    private final Set<String> readToEnd = new HashSet<>();
     private volatile boolean running = true;
 
     /**
@@ -68,11 +74,11 @@ public abstract class WholeTopicReader<K, V> {
     }
 
     /**
-     * One poll's records, then whether the consumer has reached the end offsets it had at start (once true, true
-     * from then on).
+     * One poll's records, then whether every topic has been read to its end offsets (once true, true from then on;
+     * each topic's own: {@link #readToEnd}).
      *
-     * @param ends the end offsets at start: records before them are the topics' history (0 for a partition added
-     *             since)
+     * @param ends the end offsets of the assigned partitions when they were assigned: records before them are the
+     *             topics' history (0 for a partition added to a topic since)
      */
     protected abstract void polled(ConsumerRecords<K, V> records, Map<TopicPartition, Long> ends, boolean atEnd);
 
@@ -83,6 +89,14 @@ public abstract class WholeTopicReader<K, V> {
     protected final int partitionCount(String topic) {
         List<PartitionInfo> found = consumer.partitionsFor(topic);
         return found == null ? 0 : found.size();
+    }
+
+    /**
+     * Whether {@code topic} exists and has been read to the end offsets it had when it was assigned (once true, true
+     * from then on). Only from {@link #polled} (the consumer's thread).
+     */
+    protected final boolean readToEnd(String topic) {
+        return readToEnd.contains(topic);
     }
 
     protected final void start() {
@@ -98,27 +112,37 @@ public abstract class WholeTopicReader<K, V> {
     private void run() {
         try {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : topics) {
-                partitions.addAll(awaitPartitions(topic));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(partitions));
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            Set<String> waiting = new LinkedHashSet<>(topics);
             long started = System.nanoTime();
+            long looked = started - RETRY.toNanos();
             long checked = started;
             boolean atEnd = false;
             while (running) {
                 try {
+                    if (!waiting.isEmpty() && System.nanoTime() - looked >= RETRY.toNanos()) {
+                        looked = System.nanoTime();
+                        assignAppeared(waiting, partitions, ends);
+                    }
+                    if (partitions.isEmpty()) {
+                        Thread.sleep(RETRY.toMillis());
+                        continue;
+                    }
                     if (System.nanoTime() - checked >= NEW_PARTITIONS_CHECK.toNanos()) {
                         checked = System.nanoTime();
-                        addNewPartitions(partitions, ends);
+                        addNewPartitions(waiting, partitions, ends);
                     }
                     ConsumerRecords<K, V> records = consumer.poll(POLL);
-                    if (!atEnd && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-                        atEnd = true;
-                        LOG.info("{}: {} read to their end in {} ms", name, topics,
-                            (System.nanoTime() - started) / 1_000_000);
+                    for (String topic : topics) {
+                        if (!waiting.contains(topic) && !readToEnd.contains(topic) && ends.entrySet().stream()
+                            .filter(e -> e.getKey().topic().equals(topic))
+                            .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                            readToEnd.add(topic);
+                            LOG.info("{}: {} read to its end in {} ms", name, topic,
+                                (System.nanoTime() - started) / 1_000_000);
+                        }
                     }
+                    atEnd = atEnd || readToEnd.containsAll(topics);
                     polled(records, ends, atEnd);
                 } catch (WakeupException e) {
                     throw e;
@@ -140,11 +164,49 @@ public abstract class WholeTopicReader<K, V> {
         }
     }
 
-    /** Assigns partitions of the topics that are not assigned yet, from their beginning: all they hold is new. */
-    private void addNewPartitions(List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {
+    /**
+     * Assigns the partitions of the topics in {@code waiting} that exist now, from their beginning, with the end
+     * offsets they have now as their history; the others stay waiting, and are looked for again a second later.
+     */
+    private void assignAppeared(Set<String> waiting, List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {
+        List<TopicPartition> appeared = new ArrayList<>();
+        Map<TopicPartition, Long> history;
+        try {
+            for (String topic : waiting) {
+                List<PartitionInfo> found = consumer.partitionsFor(topic);
+                if (found != null && !found.isEmpty()) {
+                    found.forEach(p -> appeared.add(new TopicPartition(p.topic(), p.partition())));
+                }
+            }
+            if (appeared.isEmpty()) {
+                return;
+            }
+            history = consumer.endOffsets(appeared);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warn("{} cannot reach Kafka yet: {}", name, e.toString());
+            return;
+        }
+        partitions.addAll(appeared);
+        consumer.assign(partitions);
+        consumer.seekToBeginning(appeared);
+        ends.putAll(history);
+        appeared.forEach(p -> waiting.remove(p.topic()));
+        if (!waiting.isEmpty()) {
+            LOG.info("{}: reading {}; waiting for {} to be created", name,
+                appeared.stream().map(TopicPartition::topic).distinct().toList(), waiting);
+        }
+    }
+
+    /**
+     * Assigns partitions of the assigned topics that are not assigned yet, from their beginning: all they hold is
+     * new.
+     */
+    private void addNewPartitions(Set<String> waiting, List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {
         List<TopicPartition> added = new ArrayList<>();
         for (String topic : topics) {
-            List<PartitionInfo> found = consumer.partitionsFor(topic);
+            List<PartitionInfo> found = waiting.contains(topic) ? null : consumer.partitionsFor(topic);
             if (found != null) {
                 found.stream().map(p -> new TopicPartition(p.topic(), p.partition()))
                     .filter(p -> !partitions.contains(p)).forEach(added::add);
@@ -157,22 +219,5 @@ public abstract class WholeTopicReader<K, V> {
             added.forEach(p -> ends.put(p, 0L));
             LOG.info("{}: reading the new partitions {} from their beginning", name, added);
         }
-    }
-
-    private List<TopicPartition> awaitPartitions(String topic) throws InterruptedException {
-        while (running) {
-            try {
-                List<PartitionInfo> found = consumer.partitionsFor(topic);
-                if (found != null && !found.isEmpty()) {
-                    return found.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                }
-            } catch (WakeupException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                LOG.warn("{} cannot reach Kafka yet: {}", name, e.toString());
-            }
-            Thread.sleep(RETRY.toMillis());
-        }
-        throw new WakeupException();
     }
 }
