@@ -214,6 +214,23 @@ public class DashboardCache {
         }
     }
 
+    /**
+     * Keeps near an answer the feed read whole in an output record (a word's total on {@code word-totals}, a user's
+     * home-page clicks on {@code click-counts}), as a read that computed it right after {@link #changed} would: the
+     * first read after a change is then a near hit, not a read of the stores (on this instance, or on the one holding
+     * the key). Called for a record after {@link #changed} has marked its group, so the entry is stamped after that
+     * change and dropped by the next one; it shows the newest change of its group this instance's feed has seen
+     * (a key's records are on one partition, read in order). The answer is as of the commit that wrote the record;
+     * the stores may already hold the next commit's changes, which the feed marks when they are committed. Not
+     * written to Redis: every instance's feed keeps its own.
+     */
+    void fed(String group, String entry, Map<String, Object> answer) {
+        NearCache.Stamp stamp = near.stamp(group);
+        if (stamp != null) {
+            near.put(group, entry, stamp, json(withSource(answer, "cache")));
+        }
+    }
+
     /** Called by the feed as it gains or loses its partitions: the near cache serves only while it follows. */
     void following(boolean now) {
         near.following(now);

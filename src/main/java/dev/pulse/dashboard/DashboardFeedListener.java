@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +35,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The same bumps mark this instance's near-cached answers out of date ({@link NearCache}), which it serves only
  * while this listener holds its partitions: from each assignment, which drops them all (changes may have gone unseen
- * before it), to the next revocation or loss.
+ * before it), to the next revocation or loss. Where a record is the whole answer (a word's total on
+ * {@code word-totals}, a user's home-page clicks on {@code click-counts}), the feed then keeps that answer near
+ * ({@link DashboardCache#fed}), so the first read after the change needs no store.
  *
  * <p>In: every aggregate and join output topic and {@code temperature-alerts} (a device's
  * {@code alert_state}), {@code read_committed}. Out: nothing on Kafka; version bumps in Redis and in this instance's
- * memory. A
+ * memory, and the answers records carry whole in this instance's memory. A
  * record it cannot read is logged and skipped: these topics are Pulse's own output, and the dashboard
  * must not stop over one of them.
  */
@@ -66,10 +69,11 @@ public class DashboardFeedListener implements ConsumerSeekAware {
         Topics.CLICK_PURCHASES_PROPERTY, Topics.ENRICHED_CLICKS_PROPERTY})
     public void receive(List<ConsumerRecord<String, String>> records) {
         Set<String> changed = new LinkedHashSet<>();
+        Map<String, Fed> fed = new LinkedHashMap<>();
         Map<TopicPartition, Long> next = new HashMap<>();
         for (ConsumerRecord<String, String> record : records) {
             try {
-                apply(record, changed);
+                apply(record, changed, fed);
             } catch (RuntimeException e) {
                 LOG.warn("dashboard feed skipped {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                     e.toString());
@@ -77,6 +81,7 @@ public class DashboardFeedListener implements ConsumerSeekAware {
             next.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
         }
         cache.changed(changed);
+        fed.values().forEach(answer -> cache.fed(answer.group(), answer.entry(), answer.answer()));
         marked.putAll(next);
     }
 
@@ -85,12 +90,22 @@ public class DashboardFeedListener implements ConsumerSeekAware {
         return marked.getOrDefault(new TopicPartition(topic, partition), 0L) > offset;
     }
 
-    private void apply(ConsumerRecord<String, String> record, Set<String> changed) {
+    /**
+     * Adds the groups whose state the record shows changed, and, where the record is the whole answer of its group,
+     * replaces that group's answer in {@code fed} (a group's last record in the batch is its newest).
+     */
+    private void apply(ConsumerRecord<String, String> record, Set<String> changed, Map<String, Fed> fed) {
         String topic = record.topic();
         String key = record.key() == null ? "" : record.key();
         if (topic.equals(topics.resolve(Topics.WORD_TOTALS))) {
-            changed.add(CacheGroups.word(key));
+            String group = CacheGroups.word(key);
+            changed.add(group);
             changed.add(CacheGroups.WORDS);
+            fed.remove(group); // an unreadable record leaves the group to the stores, not to an older record
+            if (record.key() != null && record.value() != null) {
+                fed.put(group, new Fed(group, WordQueries.COUNT,
+                    WordQueries.countAnswer(key, Long.parseLong(record.value()))));
+            }
         } else if (topic.equals(topics.resolve(Topics.AGGREGATED_TOPIC))) {
             changed.add(CacheGroups.CATEGORIES);
             changed.add(CacheGroups.categoryWindows(key));
@@ -99,7 +114,13 @@ public class DashboardFeedListener implements ConsumerSeekAware {
         } else if (topic.equals(topics.resolve(Topics.EVENT_COUNTS))) {
             changed.add(CacheGroups.EVENT_COUNTS);
         } else if (topic.equals(topics.resolve(Topics.CLICK_COUNTS))) {
-            changed.add(CacheGroups.homeClicks(key));
+            String group = CacheGroups.homeClicks(key);
+            changed.add(group);
+            fed.remove(group);
+            if (record.key() != null && record.value() != null) {
+                fed.put(group, new Fed(group, HomeClickQueries.COUNT,
+                    HomeClickQueries.countAnswer(key, Long.parseLong(record.value()))));
+            }
         } else if (topic.equals(topics.resolve(Topics.TOP_PAGES))) {
             changed.add(CacheGroups.PAGES);
         } else if (topic.equals(topics.resolve(Topics.USER_SESSIONS))) {
@@ -115,6 +136,10 @@ public class DashboardFeedListener implements ConsumerSeekAware {
         } else if (topic.equals(topics.resolve(Topics.ENRICHED_CLICKS))) {
             changed.add(CacheGroups.enrichedClicks(key));
         }
+    }
+
+    /** An answer a record carried whole: {@code answer} for {@code entry} of {@code group}. */
+    private record Fed(String group, String entry, Map<String, Object> answer) {
     }
 
     @Override

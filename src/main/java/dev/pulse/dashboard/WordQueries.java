@@ -19,6 +19,9 @@ import static dev.pulse.dashboard.Answers.top;
 @Singleton
 public class WordQueries {
 
+    /** A word's count within its cache group ({@link CacheGroups#word}). */
+    static final String COUNT = "count";
+
     private final StoreReads reads;
     private final TopWordsReadModel topWords;
 
@@ -29,12 +32,17 @@ public class WordQueries {
 
     /** {@code {"word", "count"}}, 0 for an unseen word. */
     public String word(String word, String path, boolean forwarded) {
-        return reads.keyRead("word", CacheGroups.word(word), "count", AggregateStores.WORD_COUNTS, word, path, forwarded,
+        return reads.keyRead("word", CacheGroups.word(word), COUNT, AggregateStores.WORD_COUNTS, word, path, forwarded,
             () -> {
                 Long count = reads.<ReadOnlyKeyValueStore<String, Long>>store(AggregateStores.WORD_COUNTS,
                     QueryableStoreTypes.keyValueStore(), word).get(word);
-                return answer("word", word, "count", count == null ? 0L : count);
+                return countAnswer(word, count == null ? 0L : count);
             });
+    }
+
+    /** A word's answer: {@code {"word", "count", "as_of"}}; also what the feed keeps from {@code word-totals}. */
+    static Map<String, Object> countAnswer(String word, long count) {
+        return answer("word", word, "count", count);
     }
 
     /**
