@@ -1,6 +1,7 @@
 package dev.pulse.dashboard;
 
 import dev.pulse.kafka.Topics;
+import dev.pulse.redis.RedisConnector;
 import dev.pulse.testkit.KafkaTestClient;
 import dev.pulse.testkit.RealServers;
 import dev.pulse.testkit.TestServers;
@@ -56,6 +57,9 @@ class DashboardCacheIntegrationTest implements RealServers {
 
     @Inject
     MeterRegistry meters;
+
+    @Inject
+    RedisConnector redis;
 
     @Inject
     DashboardCache cache;
@@ -163,6 +167,9 @@ class DashboardCacheIntegrationTest implements RealServers {
 
         TestServers.redis().stop();
         try {
+            // Pulse learns that Redis is gone when its connection closes (Lettuce's event loop): a read racing that
+            // may still be a near hit.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(redis::away);
             Map<?, ?> down = get(clicks);
             assertEquals("state", down.get("source"));
             assertTrue(down.toString().contains(product), "the answer is complete without Redis");
