@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 
 /**
  * Follows Pulse's output topics on every instance (a group of its own per instance, starting a
@@ -101,11 +102,7 @@ public class DashboardFeedListener implements ConsumerSeekAware {
             String group = CacheGroups.word(key);
             changed.add(group);
             changed.add(CacheGroups.WORDS);
-            fed.remove(group); // an unreadable record leaves the group to the stores, not to an older record
-            if (record.key() != null && record.value() != null) {
-                fed.put(group, new Fed(group, WordQueries.COUNT,
-                    WordQueries.countAnswer(key, Long.parseLong(record.value()))));
-            }
+            feedCount(record, group, WordQueries.COUNT, WordQueries::countAnswer, fed);
         } else if (topic.equals(topics.resolve(Topics.AGGREGATED_TOPIC))) {
             changed.add(CacheGroups.CATEGORIES);
             changed.add(CacheGroups.categoryWindows(key));
@@ -116,11 +113,7 @@ public class DashboardFeedListener implements ConsumerSeekAware {
         } else if (topic.equals(topics.resolve(Topics.CLICK_COUNTS))) {
             String group = CacheGroups.homeClicks(key);
             changed.add(group);
-            fed.remove(group);
-            if (record.key() != null && record.value() != null) {
-                fed.put(group, new Fed(group, HomeClickQueries.COUNT,
-                    HomeClickQueries.countAnswer(key, Long.parseLong(record.value()))));
-            }
+            feedCount(record, group, HomeClickQueries.COUNT, HomeClickQueries::countAnswer, fed);
         } else if (topic.equals(topics.resolve(Topics.TOP_PAGES))) {
             changed.add(CacheGroups.PAGES);
         } else if (topic.equals(topics.resolve(Topics.USER_SESSIONS))) {
@@ -135,6 +128,18 @@ public class DashboardFeedListener implements ConsumerSeekAware {
             changed.add(CacheGroups.CONVERSIONS);
         } else if (topic.equals(topics.resolve(Topics.ENRICHED_CLICKS))) {
             changed.add(CacheGroups.enrichedClicks(key));
+        }
+    }
+
+    /**
+     * Replaces {@code group}'s answer in {@code fed} by the one the record's count makes; a record without a key or a
+     * count, or whose count does not parse (it throws), leaves the group to the stores, not to an older record.
+     */
+    private static void feedCount(ConsumerRecord<String, String> record, String group, String entry,
+                                  BiFunction<String, Long, Map<String, Object>> answer, Map<String, Fed> fed) {
+        fed.remove(group);
+        if (record.key() != null && record.value() != null) {
+            fed.put(group, new Fed(group, entry, answer.apply(record.key(), Long.parseLong(record.value()))));
         }
     }
 
