@@ -93,7 +93,7 @@ final class NearCache {
         if (found == null) {
             return null;
         }
-        if (found.epoch == epoch.get() && found.version == versions.get(found.stripe)) {
+        if (current(found)) {
             return found.body;
         }
         return null;
@@ -118,6 +118,19 @@ final class NearCache {
         if (current(stamp)) {
             entries.put(key(group, entry), new Entry(stamp.epoch, stamp.stripe, stamp.version, body));
         }
+    }
+
+    /**
+     * As {@link #put}, unless a current answer is already kept for {@code entry} of {@code group}: one computed from the
+     * stores after the stamp's change may show more than {@code body} (the stores hold a commit's changes before the
+     * feed reads them), and a reader must not see an answer go back.
+     */
+    void offer(String group, String entry, Stamp stamp, String body) {
+        if (stamp == null || entries == null || !current(stamp)) {
+            return;
+        }
+        Entry offered = new Entry(stamp.epoch, stamp.stripe, stamp.version, body);
+        entries.asMap().compute(key(group, entry), (key, held) -> held != null && current(held) ? held : offered);
     }
 
     /** Whether nothing the stamp covers has changed since it was taken. */
@@ -166,6 +179,10 @@ final class NearCache {
         }
         entries.cleanUp();
         return entries.estimatedSize();
+    }
+
+    private boolean current(Entry entry) {
+        return entry.epoch == epoch.get() && entry.version == versions.get(entry.stripe);
     }
 
     private static int stripe(String group) {
