@@ -17,6 +17,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -43,21 +44,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>Redis stopped for a while under load: every instance stays in service behind the load balancer, reads answer
  * 200 from state, and the temperature alerts of the outage arrive exactly once afterwards;</li>
  * <li>SIGKILL of one instance under load: every output partition produces again within the session timeout + 5 s,
- * nothing lost or doubled for {@code read_committed} readers; the instance is started again in its slot;</li>
- * <li>a rolling restart, one instance at a time (SIGTERM, start, in service again), as an ECS deployment does, under
- * load: every answer through the load balancer is right or a 503, and the outputs are exactly what was sent.</li>
+ * nothing lost or doubled for {@code read_committed} readers; the instance is started again in its slot (disabled in
+ * CI, with its reason);</li>
+ * <li>a rolling restart, one instance at a time (deregistered from the load balancer once what it has in flight is
+ * done, SIGTERM, start, registered and in service again), as an ECS deployment does, under load: every answer through
+ * the load balancer is right or a 503, and the outputs are exactly what was sent.</li>
  * </ol>
  *
  * <p>Settings: {@code -Ddrill.fleet.rate} (steps a second of about 8 records; 120, about 1,000 events/s),
  * {@code -Ddrill.fleet.redis.down} (seconds Redis stays away, 60).
  */
 @Tag("drill")
-@Disabled("Not in CI (see the drills guide): on a 2-core machine scenario 3 does not keep its limit reliably. With the"
-    + " shipped settings at the default load, the slowest Kafka Streams partition produced again 17.0 s after the"
-    + " SIGKILL in a full run (20.7 s, 21.1 s and 24.3 s in others), against a limit of 15 s; on another machine of"
-    + " this kind 12.9-14.1 s."
-    + " Run it with ./mvnw -Pdrills verify -Dtest=FleetDrill"
-    + " -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetDrill {
@@ -187,6 +184,11 @@ class FleetDrill {
 
     @Test
     @Order(3)
+    @Disabled("Not in CI (see the drills guide): on a 2-core machine this scenario does not keep its limit reliably."
+        + " With the shipped settings at the default load, the slowest Kafka Streams partition produced again 17.0 s"
+        + " after the SIGKILL in a full run (20.7 s, 21.1 s and 24.3 s in others), against a limit of 15 s; on another"
+        + " machine of this kind 12.9-14.1 s. Run it with ./mvnw -Pdrills verify -Dtest=FleetDrill"
+        + " -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'")
     void aKilledInstancesPartitionsProduceAgainWithinTheSessionTimeoutAndNothingIsLostOrDoubled() throws Exception {
         section("3 sigkill", figures -> {
             Traffic traffic = new Traffic("fk", System.currentTimeMillis() / 1000, fleet.expected);
@@ -255,6 +257,9 @@ class FleetDrill {
                 load.runFor(Duration.ofSeconds(3));
                 for (PulseProcess pulse : fleet.pulses) {
                     long start = System.nanoTime();
+                    // As an ECS deployment stops a task: the ALB deregisters it and lets what is in flight finish
+                    // (deregistration_delay), then ECS sends SIGTERM; the new task takes requests once healthy.
+                    fleet.lb.deregister(target(pulse), Duration.ofSeconds(30));
                     pulse.sigterm(Duration.ofSeconds(60));
                     restart(pulse);
                     rolls.add(DrillReport.seconds(System.nanoTime() - start));
@@ -318,13 +323,21 @@ class FleetDrill {
         }
     }
 
-    /** Starts {@code pulse} again in its slot and waits until it is ready and in service; returns how long it took. */
+    /**
+     * Starts {@code pulse} again in its slot, registers it with the load balancer (if it was deregistered) and waits
+     * until it is ready and in service; returns how long it took.
+     */
     private Duration restart(PulseProcess pulse) throws IOException {
         long start = System.nanoTime();
         pulse.restart();
         pulse.waitUntilReady(Duration.ofMinutes(4));
+        fleet.lb.register(target(pulse));
         fleet.lb.awaitInService(Duration.ofMinutes(1));
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    private static InetSocketAddress target(PulseProcess pulse) {
+        return new InetSocketAddress(pulse.host(), pulse.port());
     }
 
     private void assertEverythingOnce(Map<String, Object> figures, Load load, long loadStart) throws Exception {

@@ -21,15 +21,23 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * The fleet's load balancer against three plain HTTP servers bound, as ECS tasks are, to the same port on distinct
- * addresses (loopback aliases): requests are spread round-robin, and a target whose health check fails leaves the
- * rotation and comes back when it passes again.
+ * addresses (loopback aliases): requests are spread round-robin, a target whose health check fails leaves the
+ * rotation and comes back when it passes again, and a target deregistered as the ALB drains a task finishes what it
+ * has in flight and gets nothing new until registered again.
  */
 class LoadBalancerTest {
 
@@ -37,6 +45,10 @@ class LoadBalancerTest {
 
     private final List<HttpServer> servers = new ArrayList<>();
     private final List<AtomicInteger> health = new ArrayList<>();
+    /** Requests of {@code /slow} each target has begun; they all wait for {@link #release}. */
+    private final Map<String, AtomicInteger> slowBegun = new ConcurrentHashMap<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final ExecutorService handlers = Executors.newCachedThreadPool();
 
     @BeforeEach
     void startTargets() throws IOException {
@@ -55,6 +67,19 @@ class LoadBalancerTest {
                 exchange.getResponseBody().write(body);
                 exchange.close();
             });
+            server.createContext("/slow", exchange -> {
+                slowBegun.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                byte[] body = address.getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            server.setExecutor(handlers); // a slow request must not hold up the health checks
             server.start();
             servers.add(server);
             health.add(status);
@@ -63,7 +88,9 @@ class LoadBalancerTest {
 
     @AfterEach
     void stopTargets() {
+        release.countDown();
         servers.forEach(server -> server.stop(0));
+        handlers.shutdownNow();
     }
 
     @Test
@@ -81,6 +108,44 @@ class LoadBalancerTest {
             health.get(1).set(200);
             lb.awaitInService(Duration.ofSeconds(30));
             assertEquals(3, answersOf(lb, 30).size());
+        }
+    }
+
+    @Test
+    void aDeregisteredTargetFinishesWhatItHasInFlightAndGetsNothingNewUntilRegisteredAgain(@TempDir Path dir)
+        throws Exception {
+        List<InetSocketAddress> targets = servers.stream().map(HttpServer::getAddress).toList();
+        try (LoadBalancer lb = LoadBalancer.start(dir, targets, "/health/liveness")) {
+            lb.awaitInService(Duration.ofSeconds(30));
+            // One slow request in flight on each target (round robin), held until released.
+            List<CompletableFuture<HttpResponse<String>>> slow = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                slow.add(HTTP.sendAsync(HttpRequest.newBuilder(lb.uri().resolve("/slow")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> slowBegun.size() == 3);
+
+            InetSocketAddress second = targets.get(1);
+            CompletableFuture<Void> deregistered = CompletableFuture.runAsync(
+                () -> lb.deregister(second, Duration.ofSeconds(60)));
+            await().atMost(Duration.ofSeconds(30))
+                .until(() -> lb.targetStates().get("127.0.0.3:" + second.getPort()).startsWith("MAINT"));
+            assertEquals(Map.of("127.0.0.2", 15, "127.0.0.4", 15), answersOf(lb, 30), "nothing new for it");
+            assertFalse(deregistered.isDone(), "deregister waits while a request is in flight on the target");
+
+            release.countDown();
+            List<String> finished = new ArrayList<>();
+            for (CompletableFuture<HttpResponse<String>> response : slow) {
+                HttpResponse<String> answer = response.get(30, TimeUnit.SECONDS);
+                assertEquals(200, answer.statusCode(), "what was in flight finishes");
+                finished.add(answer.body());
+            }
+            assertEquals(List.of("127.0.0.2", "127.0.0.3", "127.0.0.4"), finished.stream().sorted().toList());
+            deregistered.get(30, TimeUnit.SECONDS);
+
+            lb.register(second);
+            lb.awaitInService(Duration.ofSeconds(30));
+            assertEquals(Map.of("127.0.0.2", 10, "127.0.0.3", 10, "127.0.0.4", 10), answersOf(lb, 30));
         }
     }
 

@@ -134,28 +134,60 @@ public final class LoadBalancer implements AutoCloseable {
         return targets;
     }
 
-    /** Each target's state as haproxy's health checks see it ({@code UP}, {@code DOWN}, {@code UP 1/2}, …). */
+    /** Each target's state as haproxy's health checks see it ({@code UP}, {@code DOWN}, {@code UP 1/2}, {@code MAINT}, …). */
     public Map<String, String> targetStates() {
+        return stat("status");
+    }
+
+    /** One column of haproxy's statistics ({@code show stat}) for each target, by its address. */
+    private Map<String, String> stat(String column) {
         String csv = command("show stat");
-        Map<String, String> states = new LinkedHashMap<>();
-        String[] header = null;
+        Map<String, String> values = new LinkedHashMap<>();
+        List<String> header = null;
         for (String line : csv.split("\n")) {
             if (line.startsWith("# ")) {
-                header = line.substring(2).split(",", -1);
+                header = Arrays.asList(line.substring(2).split(",", -1));
                 continue;
             }
             if (header == null || line.isBlank()) {
                 continue;
             }
             String[] row = line.split(",", -1);
-            int svname = Arrays.asList(header).indexOf("svname");
-            int status = Arrays.asList(header).indexOf("status");
-            int addr = Arrays.asList(header).indexOf("addr");
+            int svname = header.indexOf("svname");
+            int value = header.indexOf(column);
+            int addr = header.indexOf("addr");
             if ("pulse".equals(row[0]) && !"BACKEND".equals(row[svname]) && !"FRONTEND".equals(row[svname])) {
-                states.put(addr >= 0 && !row[addr].isEmpty() ? row[addr] : row[svname], row[status]);
+                values.put(addr >= 0 && !row[addr].isEmpty() ? row[addr] : row[svname], row[value]);
             }
         }
-        return states;
+        return values;
+    }
+
+    /**
+     * Takes {@code target} out of rotation as the ALB deregisters an ECS task before ECS stops it: no new request goes
+     * to it, the ones in flight finish (haproxy's maintenance state). Returns once none is in flight.
+     */
+    public void deregister(InetSocketAddress target, Duration atMost) {
+        command("set server pulse/" + serverName(target) + " state maint");
+        String address = target.getHostString() + ":" + target.getPort();
+        await(target + " drained").atMost(atMost).pollInterval(Duration.ofMillis(50))
+            .until(() -> "0".equals(stat("scur").get(address)));
+    }
+
+    /**
+     * Puts {@code target} back in rotation, as ECS registers a task it started: it takes requests once its health
+     * checks pass. Nothing changes for a target that was not taken out.
+     */
+    public void register(InetSocketAddress target) {
+        command("set server pulse/" + serverName(target) + " state ready");
+    }
+
+    private String serverName(InetSocketAddress target) {
+        int index = targets.indexOf(target);
+        if (index < 0) {
+            throw new IllegalArgumentException(target + " is not behind this load balancer: " + targets);
+        }
+        return "pulse-" + (index + 1);
     }
 
     /** True when every target passes the health check. */
