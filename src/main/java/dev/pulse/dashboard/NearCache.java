@@ -121,9 +121,9 @@ final class NearCache {
     }
 
     /**
-     * As {@link #put}, unless a current answer is already kept for {@code entry} of {@code group}: one computed from the
-     * stores after the stamp's change may show more than {@code body} (the stores hold a commit's changes before the
-     * feed reads them), and a reader must not see an answer go back.
+     * As {@link #put}, unless a current answer is already kept for {@code entry} of {@code group}: one computed from
+     * the stores after the stamp's change may show more than {@code body} (the stores hold a commit's changes before
+     * the feed reads them), and a reader must not see an answer go back.
      */
     void offer(String group, String entry, Stamp stamp, String body) {
         if (stamp == null || entries == null || !current(stamp)) {

@@ -108,7 +108,7 @@ public class ReadModelsReader extends WholeTopicReader<byte[], byte[]> {
                 feed.apply(record);
                 changed.add(feed);
             } catch (Exception e) {
-                LOG.warn("{} skipped {}-{}@{}: {}", record.topic(), record.topic(), record.partition(), record.offset(),
+                LOG.warn("read models skipped {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                     e.toString());
             }
         }

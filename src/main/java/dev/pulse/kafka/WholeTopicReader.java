@@ -203,7 +203,8 @@ public abstract class WholeTopicReader<K, V> {
      * Assigns partitions of the assigned topics that are not assigned yet, from their beginning: all they hold is
      * new.
      */
-    private void addNewPartitions(Set<String> waiting, List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {
+    private void addNewPartitions(Set<String> waiting, List<TopicPartition> partitions,
+                                  Map<TopicPartition, Long> ends) {
         List<TopicPartition> added = new ArrayList<>();
         for (String topic : topics) {
             List<PartitionInfo> found = waiting.contains(topic) ? null : consumer.partitionsFor(topic);

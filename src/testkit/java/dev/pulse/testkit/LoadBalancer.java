@@ -134,7 +134,10 @@ public final class LoadBalancer implements AutoCloseable {
         return targets;
     }
 
-    /** Each target's state as haproxy's health checks see it ({@code UP}, {@code DOWN}, {@code UP 1/2}, {@code MAINT}, …). */
+    /**
+     * Each target's state as haproxy's health checks see it ({@code UP}, {@code DOWN}, {@code UP 1/2}, …), or
+     * {@code MAINT} while deregistered.
+     */
     public Map<String, String> targetStates() {
         return stat("status");
     }
