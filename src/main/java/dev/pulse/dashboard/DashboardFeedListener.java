@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * Follows Pulse's output topics on every instance (a group of its own per instance, starting a
@@ -38,7 +39,7 @@ import java.util.function.BiFunction;
  * while this listener holds its partitions: from each assignment, which drops them all (changes may have gone unseen
  * before it), to the next revocation or loss. Where a record is the whole answer (a word's total on
  * {@code word-totals}, a user's home-page clicks on {@code click-counts}), the feed then keeps that answer near
- * ({@link DashboardCache#fed}), so the first read after the change needs no store.
+ * if a read has put one there before ({@link DashboardCache#fed}), so the next read after the change needs no store.
  *
  * <p>In: every aggregate and join output topic and {@code temperature-alerts} (a device's
  * {@code alert_state}), {@code read_committed}. Out: nothing on Kafka; version bumps in Redis and in this instance's
@@ -139,12 +140,14 @@ public class DashboardFeedListener implements ConsumerSeekAware {
                                   BiFunction<String, Long, Map<String, Object>> answer, Map<String, Fed> fed) {
         fed.remove(group);
         if (record.key() != null && record.value() != null) {
-            fed.put(group, new Fed(group, entry, answer.apply(record.key(), Long.parseLong(record.value()))));
+            String key = record.key();
+            long count = Long.parseLong(record.value());
+            fed.put(group, new Fed(group, entry, () -> answer.apply(key, count)));
         }
     }
 
-    /** An answer a record carried whole: {@code answer} for {@code entry} of {@code group}. */
-    private record Fed(String group, String entry, Map<String, Object> answer) {
+    /** An answer a record carried whole: {@code answer} for {@code entry} of {@code group}, built if kept. */
+    private record Fed(String group, String entry, Supplier<Map<String, Object>> answer) {
     }
 
     @Override

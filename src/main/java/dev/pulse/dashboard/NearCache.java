@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Supplier;
 
 /**
  * This instance's copy of recent dashboard answers, in front of Redis ({@link DashboardCache}): a hot read is a map
@@ -121,16 +122,23 @@ final class NearCache {
     }
 
     /**
-     * As {@link #put}, unless a current answer is already kept for {@code entry} of {@code group}: one computed from
-     * the stores after the stamp's change may show more than {@code body} (the stores hold a commit's changes before
-     * the feed reads them), and a reader must not see an answer go back.
+     * Replaces the answer kept for {@code entry} of {@code group} by {@code body} if nothing changed since
+     * {@code stamp} was taken, unless the kept one is still current: one computed from the stores after the stamp's
+     * change may show more than {@code body} (the stores hold a commit's changes before the feed reads them), and a
+     * reader must not see an answer go back. Keeps nothing for an entry no read has put here (or since evicted): a
+     * key nobody reads would only push out answers that are read, and {@code body} is not even built for it.
      */
-    void offer(String group, String entry, Stamp stamp, String body) {
+    void offer(String group, String entry, Stamp stamp, Supplier<String> body) {
         if (stamp == null || entries == null || !current(stamp)) {
             return;
         }
-        Entry offered = new Entry(stamp.epoch, stamp.stripe, stamp.version, body);
-        entries.asMap().compute(key(group, entry), (key, held) -> held != null && current(held) ? held : offered);
+        String key = key(group, entry);
+        Entry held = entries.getIfPresent(key);
+        if (held == null || current(held)) {
+            return;
+        }
+        Entry offered = new Entry(stamp.epoch, stamp.stripe, stamp.version, body.get());
+        entries.asMap().computeIfPresent(key, (k, now) -> current(now) ? now : offered);
     }
 
     /** Whether nothing the stamp covers has changed since it was taken. */

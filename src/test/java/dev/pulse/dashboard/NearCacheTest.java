@@ -56,25 +56,31 @@ class NearCacheTest {
     }
 
     @Test
-    void anOfferKeepsACurrentAnswerAndReplacesAnOutOfDateOne() {
+    void anOfferKeepsACurrentAnswerReplacesAnOutOfDateOneAndAddsNone() {
         NearCache near = following();
         near.changed(List.of("word:a"));
         // A read computed the count from the stores after the change (they already hold the next commit's 6) ...
         near.put("word:a", "count", near.stamp("word:a"), "{\"count\":6}");
         // ... then the feed offers the count the change's record carried: the read's answer stays.
-        near.offer("word:a", "count", near.stamp("word:a"), "{\"count\":5}");
+        near.offer("word:a", "count", near.stamp("word:a"), () -> "{\"count\":5}");
         assertEquals("{\"count\":6}", near.get("word:a", "count"), "an answer never goes back");
 
         near.changed(List.of("word:a"));
-        near.offer("word:a", "count", near.stamp("word:a"), "{\"count\":7}");
+        near.offer("word:a", "count", near.stamp("word:a"), () -> "{\"count\":7}");
         assertEquals("{\"count\":7}", near.get("word:a", "count"), "an out-of-date answer is replaced");
 
         NearCache.Stamp before = near.stamp("word:a");
         near.changed(List.of("word:a"));
-        near.offer("word:a", "count", before, "{\"count\":7}");
+        near.offer("word:a", "count", before, () -> "{\"count\":7}");
         assertNull(near.get("word:a", "count"), "an offer stamped before a change keeps nothing");
-        near.offer("word:b", "count", near.stamp("word:b"), "{\"count\":1}");
-        assertEquals("{\"count\":1}", near.get("word:b", "count"), "nothing kept yet: the offer is kept");
+        near.offer("word:b", "count", near.stamp("word:b"), () -> {
+            throw new AssertionError("an answer built for a key no read has put near");
+        });
+        assertNull(near.get("word:b", "count"), "nothing kept yet: the offer keeps nothing");
+        near.put("word:b", "count", near.stamp("word:b"), "{\"count\":1}");
+        near.changed(List.of("word:b"));
+        near.offer("word:b", "count", near.stamp("word:b"), () -> "{\"count\":2}");
+        assertEquals("{\"count\":2}", near.get("word:b", "count"), "once read, the key's offers are kept");
     }
 
     @Test
