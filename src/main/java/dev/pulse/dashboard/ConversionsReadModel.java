@@ -56,15 +56,20 @@ public class ConversionsReadModel extends ReadModel {
         if (entry == null) {
             return;
         }
+        // Everything that can fail first: a record that does not parse leaves the model as it was.
+        Position position = null;
+        String match = null;
+        if (entry.value() != null) {
+            position = new Position(entry.timestamp(), Integer.parseInt(entry.group()), entry.sequence());
+            match = normalized(entry.value());
+        }
         Bytes id = Bytes.wrap(key);
-        Position old = positions.remove(id);
+        Position old = position == null ? positions.remove(id) : positions.put(id, position);
         if (old != null) {
             matches.remove(old);
         }
-        if (entry.value() != null) {
-            Position position = new Position(entry.timestamp(), Integer.parseInt(entry.group()), entry.sequence());
-            positions.put(id, position);
-            matches.put(position, normalized(entry.value()));
+        if (position != null) {
+            matches.put(position, match);
         }
     }
 

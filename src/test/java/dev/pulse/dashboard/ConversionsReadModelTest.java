@@ -11,6 +11,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,6 +66,24 @@ class ConversionsReadModelTest {
     }
 
     @Test
+    void aRecordThatDoesNotParseThrowsAndLeavesTheModelAsItWas() throws Exception {
+        ConversionsReadModel model = new ConversionsReadModel(JSON, AggregatesProperties.defaults());
+        model.apply(key(0, 1_000, 0), value("a"));
+        model.apply(key(1, 2_000, 0), value("b"));
+        byte[] notJson = versioned("{\"product\":".getBytes(StandardCharsets.UTF_8));
+        assertThrows(RuntimeException.class, () -> model.apply(key(0, 1_000, 0), notJson));
+        model.publish();
+        model.current(1L);
+        assertEquals(List.of("b", "a"), products(JSON.readValue(model.answer(10), Map.class)),
+            "the match the record would have replaced is still there, and nothing else changed");
+
+        model.apply(key(0, 1_000, 0), value("a2"));
+        model.publish();
+        assertEquals(List.of("b", "a2"), products(JSON.readValue(model.answer(10), Map.class)),
+            "the next record of the key replaces it as usual");
+    }
+
+    @Test
     void keepsNoMoreThanTheStoresKeepAndWritesTheMatchAsTheStoresAnswerDoes() throws Exception {
         ConversionsReadModel model = new ConversionsReadModel(JSON, AggregatesProperties.defaults().withRecent(100, 2));
         byte[] spaced = "{ \"user\" : \"u\",  \"product\": \"x\", \"amount\": 1.50, \"ts\": 17 }"
@@ -84,7 +103,7 @@ class ConversionsReadModelTest {
         return ((List<?>) answer.get("items")).stream().map(item -> ((Map<?, ?>) item).get("product")).toList();
     }
 
-    private static byte[] key(int partition, long timestamp, long sequence) {
+    static byte[] key(int partition, long timestamp, long sequence) {
         byte[] group = Integer.toString(partition).getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(1 + Integer.BYTES + group.length + 2 * Long.BYTES).put((byte) 1).putInt(group.length)
             .put(group).putLong(~(timestamp ^ Long.MIN_VALUE)).putLong(~(sequence ^ Long.MIN_VALUE)).array();
@@ -96,7 +115,7 @@ class ConversionsReadModelTest {
             .array();
     }
 
-    private static byte[] value(String product) {
+    static byte[] value(String product) {
         return versioned(("{\"product\":\"" + product + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
