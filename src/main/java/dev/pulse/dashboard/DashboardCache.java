@@ -221,10 +221,10 @@ public class DashboardCache {
      * this instance, or on the one holding the key). Keys nobody reads are left out, and their answers never built
      * ({@link NearCache#offer}). Called for a record after {@link #changed} has marked its group, so the entry is
      * stamped after that change and dropped by the next one; it shows the newest change of its group this instance's
-     * feed has seen (a key's records are on one partition, read in order). The answer is as of the commit that wrote the record;
-     * the stores may already hold the next commit's changes, which the feed marks when they are committed, so an
-     * answer a read computed from them since the change is kept rather than replaced ({@link NearCache#offer}). Not
-     * written to Redis: every instance's feed keeps its own.
+     * feed has seen (a key's records are on one partition, read in order). The answer is as of the commit that
+     * wrote the record; the stores may already hold the next commit's changes, which the feed marks when they are
+     * committed, so an answer a read computed from them since the change is kept rather than replaced
+     * ({@link NearCache#offer}). Not written to Redis: every instance's feed keeps its own.
      */
     void fed(String group, String entry, Supplier<Map<String, Object>> answer) {
         NearCache.Stamp stamp = near.stamp(group);
