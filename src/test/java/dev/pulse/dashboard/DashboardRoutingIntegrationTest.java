@@ -50,7 +50,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * second instance's Streams keeps holding its partitions. A read forwarded to the instance holding the key is signed
  * and passes that instance's key check without the client's key; a forwarded marker a client sends is ignored; and
  * when the instance holding (part of) the answer cannot give it, the read is a 503 with {@code Retry-After} and the
- * reason, never a partial answer or a 500.
+ * reason, never a partial answer or a 500. The instances run with the shipped near cache: with the peer down, an
+ * answer this instance keeps current (near, refreshed by its feed, or in Redis) is still given, since nothing needs
+ * the peer for it, and any other is a 503.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -63,6 +65,8 @@ class DashboardRoutingIntegrationTest {
     private final List<ApplicationContext> instances = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
     private final Map<String, Integer> asked = new LinkedHashMap<>();
+    /** Read first by the forwarded-marker test: not near or in Redis before it, so its reads go to the peer. */
+    private final Map<String, Integer> marked = new LinkedHashMap<>();
     private final Map<String, Integer> reserved = new LinkedHashMap<>();
     private final HttpClient client = HttpClient.newHttpClient();
     private KafkaTestClient kafka;
@@ -86,9 +90,8 @@ class DashboardRoutingIntegrationTest {
             properties.put("pulse.api.key", API_KEY);
             properties.put("pulse.api.protect-reads", "true");
             properties.put("pulse.cluster.peer-timeout", "1s");
-            // Reads here must reach the instance holding the key: the near cache would answer a word whose new total
-            // the feed has kept (DashboardCache.fed) without asking it, however the peer fares.
-            properties.put("pulse.dashboard.near-cache-max-bytes", "0");
+            // What the first tests put near or in Redis is still there, unless changed, when the last one reads it.
+            properties.put("pulse.dashboard.cache-ttl", "10m");
             for (String listener : new String[] {"transform", "sensor", "thresholds", "fraud", "catalog"}) {
                 properties.put("pulse.listeners." + listener + ".enabled", "false");
             }
@@ -99,9 +102,9 @@ class DashboardRoutingIntegrationTest {
         }
         json = instances.get(0).getBean(JsonMapper.class);
         kafka = KafkaTestClient.forTestBroker();
-        for (int w = 0; w < 60; w++) {
+        for (int w = 0; w < 90; w++) {
             String word = "r" + w + "x" + id;
-            (w < 30 ? asked : reserved).put(word, 1 + w % 3);
+            (w < 30 ? asked : w < 60 ? marked : reserved).put(word, 1 + w % 3);
             for (int n = 0; n < 1 + w % 3; n++) {
                 kafka.send("word-counts-routing-" + id, null, "{\"word\": \"" + word + "\"}");
             }
@@ -109,7 +112,8 @@ class DashboardRoutingIntegrationTest {
         KafkaStreams first = instances.get(0).getBean(KafkaStreams.class);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() ->
             instances.stream().allMatch(c -> c.getBean(KafkaStreams.class).state() == KafkaStreams.State.RUNNING)
-                && !onSecond(first, asked.keySet()).isEmpty() && onSecond(first, reserved.keySet()).size() >= 3
+                && !onSecond(first, asked.keySet()).isEmpty() && !onSecond(first, marked.keySet()).isEmpty()
+                && onSecond(first, reserved.keySet()).size() >= 4
                 && onSecond(first, reserved.keySet()).size() < reserved.size());
     }
 
@@ -159,15 +163,16 @@ class DashboardRoutingIntegrationTest {
     @Test
     @Order(3)
     void aForwardedMarkerFromOutsideIsIgnoredAndTheReadRoutedAsAnyOther() throws Exception {
-        Map<String, String> marked = Map.of("X-API-Key", API_KEY, PeerSignature.FORWARDED, "true");
+        Map<String, String> withMarker = Map.of("X-API-Key", API_KEY, PeerSignature.FORWARDED, "true");
         KafkaStreams first = instances.get(0).getBean(KafkaStreams.class);
-        for (String word : onSecond(first, asked.keySet())) {
-            HttpResponse<String> answer = get(0, "/api/words/" + word, marked);
+        for (String word : onSecond(first, marked.keySet())) {
+            HttpResponse<String> answer = get(0, "/api/words/" + word, withMarker);
             assertEquals(200, answer.statusCode(), answer.body());
-            assertEquals(asked.get(word), ((Number) body(answer).get("count")).intValue(),
+            assertEquals(marked.get(word), ((Number) body(answer).get("count")).intValue(),
                 word + " is held by the other instance: asked there, not answered 0 here");
+            assertEquals("state", body(answer).get("source"), word + ": computed by the peer, not found in a cache");
         }
-        awaitTopListing(() -> get(0, "/api/words?top=997", marked));
+        awaitTopListing(() -> get(0, "/api/words?top=997", withMarker));
     }
 
     @Test
@@ -196,14 +201,73 @@ class DashboardRoutingIntegrationTest {
         assertEquals(200, own.statusCode(), "a key this instance holds is still answered: " + own.body());
     }
 
-    /** Waits until the top words (published once per commit interval) list every asked word with its count. */
+    @Test
+    @Order(5)
+    void withThePeerDownAnAnswerKeptCurrentHereIsStillGivenAndFollowsItsChanges() throws Exception {
+        KafkaStreams first = instances.get(0).getBean(KafkaStreams.class);
+        Map<String, String> key = Map.of("X-API-Key", API_KEY);
+        String second = HOST + ":" + proxy.port();
+
+        // Read through this instance before the peer went down: kept near, and refreshed by this instance's own feed
+        // as the peer, still counting behind its silent proxy, commits new totals.
+        String near = onSecond(first, asked.keySet()).get(0);
+        HttpResponse<String> before = get(0, "/api/words/" + near, key);
+        assertEquals(200, before.statusCode(), before.body());
+        assertEquals(asked.get(near), ((Number) body(before).get("count")).intValue(), near);
+        assertEquals("cache", body(before).get("source"), near + ": answered here without the peer");
+        kafka.send("word-counts-routing-" + id, null, "{\"word\": \"" + near + "\"}");
+        int after = asked.get(near) + 1;
+        List<String> wrong = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            HttpResponse<String> answer = get(0, "/api/words/" + near, key);
+            if (answer.statusCode() == 503) {
+                // Between the feed marking the word changed and keeping its new total, the kept answer is out of
+                // date and only the peer could give the current one.
+                assertUnavailable(answer, second, "cannot be reached");
+                return false;
+            }
+            Map<?, ?> body = body(answer);
+            Object count = body.get("count");
+            boolean right = answer.statusCode() == 200 && "cache".equals(body.get("source"))
+                && count instanceof Number n && (n.intValue() == after - 1 || n.intValue() == after);
+            if (!right) {
+                wrong.add(answer.statusCode() + " " + answer.body());
+            }
+            return right && ((Number) count).intValue() == after;
+        });
+        assertEquals(List.of(), wrong, near + ": every answer the old total, the new one or a 503");
+
+        // Read on the peer itself (its own key, so it keeps the answer in the Redis both share): current in Redis,
+        // so this instance gives it; not asked for it before, so not near here.
+        List<String> onSecond = onSecond(first, reserved.keySet());
+        String inRedis = onSecond.get(3);
+        HttpResponse<String> there = get(1, "/api/words/" + inRedis, key);
+        assertEquals(200, there.statusCode(), there.body());
+        assertEquals(reserved.get(inRedis), ((Number) body(there).get("count")).intValue(), inRedis);
+        HttpResponse<String> here = get(0, "/api/words/" + inRedis, key);
+        assertEquals(200, here.statusCode(), here.body());
+        assertEquals(reserved.get(inRedis), ((Number) body(here).get("count")).intValue(), inRedis);
+        assertEquals("cache", body(here).get("source"), inRedis + ": from Redis, the peer not asked");
+
+        // One this instance has no current answer for is still a 503, however often it is asked.
+        for (int i = 0; i < 3; i++) {
+            assertUnavailable(get(0, "/api/words/" + onSecond.get(2), key), second, "cannot be reached");
+        }
+    }
+
+    /**
+     * Waits until the top words (published once per commit interval) list every word sent with its count: every
+     * count is then final in the stores, so a read of any word gives it.
+     */
     private void awaitTopListing(java.util.concurrent.Callable<HttpResponse<String>> read) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
             HttpResponse<String> top = read.call();
             assertEquals(200, top.statusCode(), top.body());
             List<?> items = (List<?>) body(top).get("items");
-            asked.forEach((word, count) -> assertTrue(items.contains(Map.of("word", word, "count", count)),
-                word + " listed with " + count + ": both parts, not one"));
+            for (Map<String, Integer> words : List.of(asked, marked, reserved)) {
+                words.forEach((word, count) -> assertTrue(items.contains(Map.of("word", word, "count", count)),
+                    word + " listed with " + count + ": both parts, not one"));
+            }
         });
     }
 
