@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -505,6 +506,7 @@ public final class LoadDriver {
             }
             reads.put("first_answers", firstAnswers);
             Map<String, Double> before = metrics("pulse_cache_hits_total", "pulse_cache_misses_total", NEAR_HITS);
+            Map<String, double[]> byEndpointBefore = cacheReadsByEndpoint();
             reads.putAll(HttpLoad.run(settings.httpClient(), pulse.host(), pulse.port(), paths, settings.connections(),
                 settings.duration(), dir));
             Map<String, Double> after = metrics("pulse_cache_hits_total", "pulse_cache_misses_total", NEAR_HITS);
@@ -513,6 +515,17 @@ public final class LoadDriver {
             reads.put("cache_hit_ratio", hits + misses > 0 ? hits / (hits + misses) : Double.NaN);
             double nearHits = after.get(NEAR_HITS) - before.get(NEAR_HITS);
             reads.put("near_hit_ratio", hits + misses > 0 ? nearHits / (hits + misses) : Double.NaN);
+            Map<String, Object> missesByEndpoint = new java.util.TreeMap<>();
+            cacheReadsByEndpoint().forEach((endpoint, counts) -> {
+                double[] start = byEndpointBefore.getOrDefault(endpoint, new double[2]);
+                double endpointHits = counts[0] - start[0];
+                double endpointMisses = counts[1] - start[1];
+                if (endpointHits + endpointMisses > 0) {
+                    missesByEndpoint.put(endpoint, Map.of("reads", (long) (endpointHits + endpointMisses),
+                        "misses", (long) endpointMisses));
+                }
+            });
+            reads.put("cache_misses_by_endpoint", missesByEndpoint);
             reads.put("paths", paths.size() + " paths: /api/words/{w}, /api/categories, /api/devices/{id}, /api/words?top=10 in turn");
         }));
         out.put("reads", reads);
@@ -692,6 +705,27 @@ public final class LoadDriver {
             }
         }
         return sums;
+    }
+
+    /**
+     * Every cached endpoint's reads so far: {@code [hits of either tier, misses]}, from the {@code endpoint} label of
+     * {@code pulse_cache_hits_total} and {@code pulse_cache_misses_total}.
+     */
+    private Map<String, double[]> cacheReadsByEndpoint() throws IOException, InterruptedException {
+        Map<String, double[]> reads = new LinkedHashMap<>();
+        for (String line : get("/prometheus").body().lines().toList()) {
+            int kind = line.startsWith("pulse_cache_hits_total{") ? 0
+                : line.startsWith("pulse_cache_misses_total{") ? 1 : -1;
+            int label = line.indexOf("endpoint=\"");
+            if (kind < 0 || label < 0) {
+                continue;
+            }
+            int start = label + "endpoint=\"".length();
+            String endpoint = line.substring(start, line.indexOf('"', start));
+            reads.computeIfAbsent(endpoint, e -> new double[2])[kind] +=
+                Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        return reads;
     }
 
     // --- helpers -------------------------------------------------------------------------------------------------------
@@ -908,6 +942,18 @@ public final class LoadDriver {
                         "p50 " + reads.get("p50_ms") + " ms, p99 " + reads.get("p99_ms") + " ms, " + reads.get("non_200")
                             + " non-200, " + reads.get("socket_errors") + " socket errors/timeouts, cache hits " + Report.number(100 * ((Number) reads.get("cache_hit_ratio")).doubleValue())
                             + "% (near " + Report.number(100 * ((Number) reads.get("near_hit_ratio")).doubleValue()) + "%), " + reads.get("connections") + " connections, " + reads.get("client"));
+                    if (reads.get("cache_misses_by_endpoint") instanceof Map<?, ?> byEndpoint
+                        && !byEndpoint.isEmpty()) {
+                        StringBuilder misses = new StringBuilder();
+                        byEndpoint.forEach((endpoint, v) -> {
+                            Map<?, ?> counts = (Map<?, ?>) v;
+                            long missed = ((Number) counts.get("misses")).longValue();
+                            long all = ((Number) counts.get("reads")).longValue();
+                            misses.append(misses.isEmpty() ? "" : ", ").append(endpoint).append(' ')
+                                .append(String.format(Locale.ROOT, "%,d of %,d", missed, all));
+                        });
+                        t.row("cache misses by endpoint", "misses of reads", misses.toString());
+                    }
                 }
                 if (p.get("heap_after_full_gc") instanceof Map<?, ?> heap) {
                     t.row("heap after full GC start/middle/end", heap.get("start_mb") + " / " + heap.get("middle_mb") + " / "
