@@ -274,7 +274,9 @@ public final class KafkaTestClient implements AutoCloseable {
     /**
      * Proves that no record beyond the {@code expected} ones came: reads {@code topic} to its end offsets
      * ({@link #readToEnd}) and fails unless exactly {@code expected} of its records match {@code which}. Once the
-     * input's consumer group has committed to the end ({@link #awaitConsumed}), that is all there will be.
+     * input's consumer group has committed to the end ({@link #awaitConsumed}), that is all there will be; await the
+     * expected ones first ({@link #awaitRecords}), since a transaction's commit marker reaches the consumer offsets
+     * and each output partition one after the other, so a committed offset can be seen before its outputs can.
      *
      * @return the matching records
      */
